@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerPlanCommand } from "../plan/command";
 
 /** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
 export class UsageError extends Error {}
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .description("Operate the Oceanid cluster stack: offline plan, migrations, firewall, storage provisioning")
     .showHelpAfterError()
     .exitOverride();
+  registerPlanCommand(program);
   return program;
 }
 
@@ -20,7 +22,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(`oceanid: ${err instanceof Error && err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`oceanid: ${message}\n`);
     process.exitCode = 1;
   }
 }

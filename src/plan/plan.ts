@@ -1,0 +1,51 @@
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { runUnderMocks, type RegisteredResource } from "./mockRuntime";
+import { resolveStackConfig, type StackConfigSource } from "./stackConfig";
+
+export interface PlanOptions extends StackConfigSource {
+  /** Program entry point, relative to root (default index.ts). */
+  program?: string;
+}
+
+export interface Plan {
+  stack: string;
+  resources: RegisteredResource[];
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * The offline plan: resolves the stack's config from its stack file and ESC environments,
+ * runs the real program under Pulumi's mock engine and returns what a preview would register.
+ * Config problems surface as the program's own ConfigError.
+ */
+export async function runPlan(options: PlanOptions): Promise<Plan> {
+  const raw = resolveStackConfig(options);
+  const programPath = path.resolve(options.root, options.program ?? "index.ts");
+  const { resources, outputs } = await runUnderMocks(
+    { project: raw.project, stack: raw.stack, config: raw.values, secretKeys: raw.secretKeys },
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded like `pulumi up` loads it
+    () => require(programPath) as unknown,
+  );
+  return { stack: raw.stack, resources, outputs };
+}
+
+/** Human-readable rendering: one block per resource, inputs as YAML with sorted keys. */
+export function formatPlan(plan: Plan): string {
+  const lines = [`Stack ${plan.stack}: ${plan.resources.length} resources`, ""];
+  for (const resource of plan.resources) {
+    lines.push(`+ ${resource.type} ${resource.name}${resource.parent ? `  (parent: ${resource.parent})` : ""}`);
+    if (Object.keys(resource.inputs).length > 0) lines.push(indent(YAML.stringify(resource.inputs, { sortMapEntries: true, lineWidth: 0 }), 4));
+  }
+  lines.push("Outputs:", indent(YAML.stringify(plan.outputs, { sortMapEntries: true, lineWidth: 0 }), 4));
+  return lines.join("\n");
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = " ".repeat(spaces);
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
+}

@@ -1,0 +1,154 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, ConfigError, parseConfig, PROJECT, type ConfigKeySpec, type RawConfig } from "../src/config";
+import { resolveStackConfig } from "../src/plan/stackConfig";
+
+const root = path.resolve(__dirname, "..");
+const prod = (): RawConfig => resolveStackConfig({ root, stack: "prod" });
+const k = (key: string) => `${PROJECT}:${key}`;
+
+function withChanges(changes: Record<string, string | null>, secret: string[] = [], plain: string[] = []): RawConfig {
+  const raw = prod();
+  const values = { ...raw.values };
+  const secretKeys = new Set(raw.secretKeys);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete values[key];
+    else values[key] = value;
+  }
+  for (const key of secret) secretKeys.add(key);
+  for (const key of plain) secretKeys.delete(key);
+  return { ...raw, values, secretKeys };
+}
+
+function problemsOf(raw: RawConfig): ConfigError["problems"] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const unwrap = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply(resolve));
+
+describe("parseConfig on the example environments", () => {
+  it("parses prod into typed values, keeping credentials secret", async () => {
+    const { config, warnings } = parseConfig(prod());
+    expect(warnings).toEqual([]);
+    expect(config.uploads.bucketName).toBe("labelstudio-goldfish-uploads");
+    expect(config.labelStudio.origin).toBe("https://label.boathou.se");
+    expect(config.labelStudio.database).toMatchObject({ host: "p.example-cluster-not-real.db.postgresbridge.com", port: 5432, database: "labelfish", user: "labelfish_owner", sslmode: "require" });
+    expect(await unwrap(config.labelStudio.database.password)).toBe("example@pass");
+    for (const secret of [config.kubeconfig, config.labelStudio.database.password, config.cleandata.database.url, config.huggingFace.token, config.crunchyBridge.apiKey, config.uploads.secretAccessKey, config.egress.tethys.privateKey]) {
+      expect(await pulumi.isSecret(secret)).toBe(true);
+    }
+    expect(config.cleandata.sourceKey).toBe("cleandataDbUrl");
+    expect(Object.isFrozen(config.uploads.lifecycle)).toBe(true);
+  });
+
+  it("accepts the deprecated postgres_url only when cleandataDbUrl is absent, with a warning", () => {
+    const legacy = prod().values[k("cleandataDbUrl")].replace("/cleandata?", "/postgres?");
+    const { config, warnings } = parseConfig(withChanges({ [k("cleandataDbUrl")]: null, [k("postgres_url")]: legacy }, [k("postgres_url")]));
+    expect(config.cleandata.sourceKey).toBe("postgres_url");
+    expect(config.cleandata.database.database).toBe("postgres");
+    expect(warnings).toEqual([expect.stringContaining("pulumiConfig.oceanid-cluster:postgres_url is deprecated")]);
+
+    const both = parseConfig(withChanges({ [k("postgres_url")]: legacy }, [k("postgres_url")]));
+    expect(both.config.cleandata.database.database).toBe("cleandata");
+    expect(both.warnings).toEqual([expect.stringContaining("postgres_url is ignored")]);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf(withChanges({ [k("aws.labelStudio.bucketName")]: "Bad_Bucket", [k("egress.publicIp")]: "nope", [k("hfDatasetRepo")]: null }));
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      ["pulumiConfig.oceanid-cluster:aws.labelStudio.bucketName", "pulumiConfig.oceanid-cluster:egress.publicIp", "pulumiConfig.oceanid-cluster:hfDatasetRepo"].sort(),
+    );
+  });
+
+  it("never quotes a secret value in an error", () => {
+    const secretUrl = "postgresql://u:SuperSecretPw@p.example-cluster-not-real.db.postgresbridge.com:5432/labelfish";
+    const problems = problemsOf(withChanges({ [k("cleandataDbUrl")]: secretUrl, [k("hfAccessToken")]: "hf_SuperSecretPw!" }));
+    expect(problems.map((p) => p.path)).toEqual([`pulumiConfig.${k("hfAccessToken")}`, `pulumiConfig.${k("cleandataDbUrl")}`]);
+    expect(JSON.stringify(problems)).not.toContain("SuperSecretPw");
+  });
+});
+
+// Each bad config names exactly one key; the expected path is asserted exactly.
+const corpus: Array<{ name: string; changes: Record<string, string | null>; secret?: string[]; plain?: string[]; path: string; message: RegExp }> = [
+  { name: "missing bucket", changes: { [k("aws.labelStudio.bucketName")]: null }, path: "oceanid-cluster:aws.labelStudio.bucketName", message: /is required/ },
+  { name: "invalid bucket name", changes: { [k("aws.labelStudio.bucketName")]: "Uploads_Bucket" }, path: "oceanid-cluster:aws.labelStudio.bucketName", message: /valid S3 bucket name/ },
+  { name: "missing region", changes: { [k("aws.labelStudio.region")]: null }, path: "oceanid-cluster:aws.labelStudio.region", message: /is required/ },
+  { name: "region with a typo", changes: { [k("aws.labelStudio.region")]: "us east 1" }, path: "oceanid-cluster:aws.labelStudio.region", message: /us-east-1/ },
+  { name: "endpoint without scheme", changes: { [k("aws.labelStudio.endpoint")]: "minio.local:9000" }, path: "oceanid-cluster:aws.labelStudio.endpoint", message: /http\(s\)/ },
+  { name: "plaintext access key", changes: { [k("aws.labelStudio.accessKeyId")]: "plain-key-id" }, plain: [k("aws.labelStudio.accessKeyId")], path: "oceanid-cluster:aws.labelStudio.accessKeyId", message: /fn::secret/ },
+  { name: "prefix with leading slash", changes: { [k("aws.labelStudio.importPrefix")]: "/raw" }, path: "oceanid-cluster:aws.labelStudio.importPrefix", message: /leading slash/ },
+  { name: "lifecycle days not a number", changes: { [k("aws.labelStudio.lifecycle.abortIncompleteUploadDays")]: "seven" }, path: "oceanid-cluster:aws.labelStudio.lifecycle.abortIncompleteUploadDays", message: /whole number/ },
+  { name: "lifecycle days zero", changes: { [k("aws.labelStudio.lifecycle.importNoncurrentDays")]: "0" }, path: "oceanid-cluster:aws.labelStudio.lifecycle.importNoncurrentDays", message: /at least 1/ },
+  { name: "misspelled project namespace (earlier spec)", changes: { "ocean-cluster:aws.labelStudio.bucketName": "labelstudio-goldfish-uploads" }, path: "ocean-cluster:aws.labelStudio.bucketName", message: /Rename it to oceanid-cluster:aws.labelStudio.bucketName/ },
+  { name: "ambient aws provider key", changes: { "aws:region": "us-east-1" }, path: "aws:region", message: /default providers are disabled/ },
+  { name: "unknown key with a typo", changes: { [k("aws.labelStudio.bucketname")]: "x" }, path: "oceanid-cluster:aws.labelStudio.bucketname", message: /did you mean aws.labelStudio.bucketName/ },
+  { name: "unresolved interpolation", changes: { [k("hfDatasetRepo")]: "${hf.repo}" }, path: "oceanid-cluster:hfDatasetRepo", message: /interpolation/ },
+  { name: "label studio url not postgres", changes: { [k("labelStudioDbUrl")]: "mysql://u:p@h/labelfish" }, secret: [k("labelStudioDbUrl")], path: "oceanid-cluster:labelStudioDbUrl", message: /postgres/ },
+  { name: "label studio url without password", changes: { [k("labelStudioDbUrl")]: "postgresql://u@p.example-cluster-not-real.db.postgresbridge.com/labelfish" }, path: "oceanid-cluster:labelStudioDbUrl", message: /missing its password/ },
+  { name: "cleandata pointing at labelfish", changes: { [k("cleandataDbUrl")]: "postgresql://postgres:pw@p.example-cluster-not-real.db.postgresbridge.com:5432/labelfish" }, path: "oceanid-cluster:cleandataDbUrl", message: /labelfish/ },
+  { name: "both URLs on the same database", changes: { [k("labelStudioDbUrl")]: "postgresql://ls:pw@p.example-cluster-not-real.db.postgresbridge.com:5432/cleandata" }, path: "oceanid-cluster:cleandataDbUrl", message: /isolated/ },
+  { name: "databases on different hosts", changes: { [k("labelStudioDbUrl")]: "postgresql://ls:pw@other.example.com:5432/labelfish" }, path: "oceanid-cluster:labelStudioDbUrl", message: /same CrunchyBridge cluster/ },
+  { name: "no cleandata URL at all", changes: { [k("cleandataDbUrl")]: null }, path: "oceanid-cluster:cleandataDbUrl", message: /is required/ },
+  { name: "bad sslmode", changes: { [k("cleandataDbUrl")]: "postgresql://u:p@p.example-cluster-not-real.db.postgresbridge.com/cleandata?sslmode=sometimes" }, path: "oceanid-cluster:cleandataDbUrl", message: /sslmode/ },
+  { name: "hugging face repo without owner", changes: { [k("hfDatasetRepo")]: "annotations" }, path: "oceanid-cluster:hfDatasetRepo", message: /owner\/name/ },
+  { name: "hugging face token of another kind", changes: { [k("hfAccessToken")]: "ghp_abcdefghijklmnopqrstuvwxyz" }, path: "oceanid-cluster:hfAccessToken", message: /Hugging Face token/ },
+  { name: "hostname with scheme", changes: { [k("labelStudio.hostname")]: "https://label.boathou.se" }, path: "oceanid-cluster:labelStudio.hostname", message: /without scheme/ },
+  { name: "chart version range", changes: { [k("labelStudio.chartVersion")]: "^2.0.0" }, path: "oceanid-cluster:labelStudio.chartVersion", message: /exact chart version/ },
+  { name: "projects not a list", changes: { [k("labelStudio.projects")]: "12" }, path: "oceanid-cluster:labelStudio.projects", message: /list/ },
+  { name: "provisioner enabled without image", changes: { [k("labelStudio.provisioner.enabled")]: "true" }, path: "oceanid-cluster:labelStudio.provisioner.image", message: /required when labelStudio.provisioner.enabled/ },
+  { name: "provisioner flag not boolean", changes: { [k("labelStudio.provisioner.enabled")]: "yes" }, path: "oceanid-cluster:labelStudio.provisioner.enabled", message: /true or false/ },
+  { name: "network id of the wrong shape", changes: { [k("crunchyBridge.networkId")]: "ebisu-network" }, path: "oceanid-cluster:crunchyBridge.networkId", message: /CrunchyBridge id/ },
+  { name: "egress IP not an address", changes: { [k("egress.publicIp")]: "157.173.210" }, path: "oceanid-cluster:egress.publicIp", message: /IPv4/ },
+  { name: "pod CIDR invalid", changes: { [k("egress.podCidr")]: "10.42.0.0/33" }, path: "oceanid-cluster:egress.podCidr", message: /CIDR/ },
+  { name: "unpinned squid image", changes: { [k("egress.squidImage")]: "ubuntu/squid:latest" }, path: "oceanid-cluster:egress.squidImage", message: /pinned/ },
+  { name: "unknown proxy mode", changes: { [k("egress.dbProxy.mode")]: "vpn" }, path: "oceanid-cluster:egress.dbProxy.mode", message: /ssh-tunnel or tcp-forward/ },
+  { name: "ssh tunnel without known_hosts", changes: { [k("tethys.knownHosts")]: null }, path: "oceanid-cluster:tethys.knownHosts", message: /required when egress.dbProxy.mode is ssh-tunnel/ },
+  { name: "plaintext ssh key", changes: { [k("tethys.privateKey")]: "plain-key" }, plain: [k("tethys.privateKey")], path: "oceanid-cluster:tethys.privateKey", message: /credential stored in plain text/ },
+  { name: "tethys port out of range", changes: { [k("tethys.port")]: "70000" }, path: "oceanid-cluster:tethys.port", message: /TCP port/ },
+  { name: "non-credential stored as a secret", changes: {}, secret: [k("aws.labelStudio.bucketName")], path: "oceanid-cluster:aws.labelStudio.bucketName", message: /not a credential/ },
+  { name: "missing kubeconfig", changes: { [k("kubeconfig")]: null }, path: "oceanid-cluster:kubeconfig", message: /is required.*fn::secret/ },
+  { name: "migrations switch not boolean", changes: { [k("migrations.runOnUp")]: "sometimes" }, path: "oceanid-cluster:migrations.runOnUp", message: /true or false/ },
+];
+
+describe("bad configs", () => {
+  it("the corpus holds at least 20 cases", () => expect(corpus.length).toBeGreaterThanOrEqual(20));
+
+  it.each(corpus)("$name → names $path", ({ changes, secret, plain, path: expected, message }) => {
+    const problems = problemsOf(withChanges(changes, secret, plain));
+    expect(problems.map((p) => p.path)).toEqual([`pulumiConfig.${expected}`]);
+    expect(problems[0].message).toMatch(message);
+  });
+});
+
+describe("Pulumi.yaml config schema", () => {
+  const { config } = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+  const declared = Object.fromEntries(Object.entries(config).filter(([key]) => !key.startsWith("pulumi:")));
+
+  it("disables default providers for every stack", () => {
+    expect(config["pulumi:disable-default-providers"]).toEqual({ value: ["*"] });
+  });
+
+  it("declares exactly the keys the parser reads, with matching types, defaults and secret flags", () => {
+    expect(Object.keys(declared).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+    for (const [key, spec] of Object.entries(CONFIG_KEYS as Record<string, ConfigKeySpec>)) {
+      const entry = declared[key];
+      expect({ key, type: entry.type, default: entry.default, secret: entry.secret ?? false, description: entry.description }).toEqual({
+        key,
+        type: spec.type,
+        default: spec.default,
+        // Pulumi rejects a plaintext default on a secret key, so only required credentials carry the flag.
+        secret: spec.secret === true && spec.default === undefined,
+        description: spec.description,
+      });
+    }
+  });
+});
