@@ -1,10 +1,10 @@
 import { inject } from "vitest";
 import { Client } from "pg";
+import { serverUrl as urlOn } from "../../src/migrations/embedded-postgres";
 
 /** Connection URL of the run's embedded Postgres server, for `database` (default `postgres`). */
 export function serverUrl(database = "postgres"): string {
-  const { host, port, user, password } = inject("postgres");
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
+  return urlOn(inject("postgres"), database);
 }
 
 let counter = 0;

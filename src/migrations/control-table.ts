@@ -1,0 +1,96 @@
+import type { Client } from "pg";
+import { MigrationError } from "./errors";
+import type { AppliedRow, RowOrigin } from "./plan";
+
+// Column definitions shared by the fresh table and the in-place upgrade of the earlier shape.
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ["name", "text"],
+  ["checksum", "text CONSTRAINT schema_versions_checksum_hex CHECK (checksum ~ '^[0-9a-f]{64}$')"],
+  ["origin", "text NOT NULL DEFAULT 'migrate' CONSTRAINT schema_versions_origin CHECK (origin IN ('migrate', 'baseline', 'consolidated', 'legacy'))"],
+  ["execution_ms", "integer CONSTRAINT schema_versions_execution_ms CHECK (execution_ms >= 0)"],
+  ["applied_by", "text NOT NULL DEFAULT current_user"],
+];
+const TABLE_CONSTRAINTS = [
+  "CONSTRAINT schema_versions_pkey PRIMARY KEY (domain, version)",
+  // Rows the earlier runner left have no file name or checksum; every other row must.
+  "CONSTRAINT schema_versions_recorded_file CHECK (origin = 'legacy' OR (name IS NOT NULL AND checksum IS NOT NULL))",
+];
+
+/** Creates the bookkeeping table; also the first part of the consolidated file. */
+export const CONTROL_TABLE_SQL = `CREATE SCHEMA IF NOT EXISTS control;
+CREATE TABLE IF NOT EXISTS control.schema_versions (
+  domain text NOT NULL,
+  version integer NOT NULL CONSTRAINT schema_versions_version_positive CHECK (version > 0),
+${ADDED_COLUMNS.map(([name, def]) => `  ${name} ${def},`).join("\n")}
+  activated_at timestamptz NOT NULL DEFAULT now(),
+${TABLE_CONSTRAINTS.map((c) => `  ${c}`).join(",\n")}
+);
+COMMENT ON TABLE control.schema_versions IS 'One row per migration file applied (or baselined) per domain; written by oceanid migrate.';`;
+
+/**
+ * Makes sure control.schema_versions has the current shape. The earlier shape (one row per
+ * domain: domain primary key, version, activated_at) is upgraded in place and its rows kept,
+ * marked origin = 'legacy', so history is never dropped. Runs in the caller's transaction.
+ */
+export async function ensureControlTable(client: Client): Promise<"created" | "current" | "upgraded"> {
+  const { rows } = await client.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'control' AND table_name = 'schema_versions'`,
+  );
+  const columns = new Map(rows.map((r) => [r.column_name, r.data_type]));
+  if (columns.size === 0) {
+    await client.query(CONTROL_TABLE_SQL);
+    return "created";
+  }
+  if (columns.has("checksum") && columns.has("origin")) return "current";
+  if (!(columns.has("domain") && columns.has("version") && columns.has("activated_at"))) {
+    throw new MigrationError(
+      `control.schema_versions exists with columns (${[...columns.keys()].join(", ")}) that match neither the current shape nor the earlier (domain, version, activated_at) one. Rename it and rerun.`,
+    );
+  }
+  const { rows: pk } = await client.query<{ conname: string }>(
+    `SELECT conname FROM pg_constraint WHERE conrelid = 'control.schema_versions'::regclass AND contype = 'p'`,
+  );
+  const steps = [
+    ...pk.map((p) => `ALTER TABLE control.schema_versions DROP CONSTRAINT ${client.escapeIdentifier(p.conname)}`),
+    // The earlier table may have kept versions as text ('3' or 'V3').
+    ...(columns.get("version") === "integer" ? [] : [`ALTER TABLE control.schema_versions ALTER COLUMN version TYPE integer USING regexp_replace(version::text, '^[Vv]', '')::integer`]),
+    `ALTER TABLE control.schema_versions ${ADDED_COLUMNS.filter(([name]) => !columns.has(name)).map(([name, def]) => `ADD COLUMN ${name} ${def}`).join(", ")}`,
+    `UPDATE control.schema_versions SET origin = 'legacy'`,
+    `ALTER TABLE control.schema_versions ALTER COLUMN activated_at SET DEFAULT now(), ${TABLE_CONSTRAINTS.map((c) => `ADD ${c}`).join(", ")}`,
+  ];
+  for (const sql of steps) {
+    try {
+      await client.query(sql);
+    } catch (err) {
+      throw new MigrationError(`Upgrading control.schema_versions from the earlier shape failed at "${sql}": ${(err as Error).message}. Nothing was changed; fix the rows named and rerun.`);
+    }
+  }
+  return "upgraded";
+}
+
+export async function readAppliedRows(client: Client, domain: string): Promise<AppliedRow[]> {
+  const { rows } = await client.query<AppliedRow>(
+    `SELECT version, name, checksum, origin FROM control.schema_versions WHERE domain = $1 ORDER BY version`,
+    [domain],
+  );
+  return rows;
+}
+
+export interface RecordedFile {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/** Records one file; replaces a 'legacy' row of the same version (adopting it), never any other. */
+export async function recordFile(client: Client, domain: string, file: RecordedFile, origin: Exclude<RowOrigin, "legacy">, executionMs: number): Promise<void> {
+  const result = await client.query(
+    `INSERT INTO control.schema_versions AS s (domain, version, name, checksum, origin, execution_ms)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (domain, version) DO UPDATE
+        SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, origin = EXCLUDED.origin, execution_ms = EXCLUDED.execution_ms
+      WHERE s.origin = 'legacy'`,
+    [domain, file.version, file.name, file.checksum, origin, executionMs],
+  );
+  if (result.rowCount !== 1) throw new MigrationError(`V${file.version} of domain ${domain} was recorded by another run meanwhile; rerun to verify.`);
+}

@@ -1,0 +1,92 @@
+/**
+ * The planning core: versioned files + rows already in control.schema_versions → what to do,
+ * or why not. Pure (no I/O), so every refusal is unit-testable and is decided before any change.
+ */
+
+export interface PlannedFile {
+  version: number;
+  name: string;
+  fileName: string;
+  checksum: string;
+}
+
+/** How a row came to be: run by this runner, recorded by --baseline, written by the
+ * consolidated file, or carried over from the earlier one-row-per-domain table. */
+export type RowOrigin = "migrate" | "baseline" | "consolidated" | "legacy";
+
+export interface AppliedRow {
+  version: number;
+  name: string | null;
+  checksum: string | null;
+  origin: RowOrigin;
+}
+
+export interface PlanOptions {
+  /** Stop after this version. */
+  target?: number;
+  /** Record files up to this version as applied without running them. */
+  baseline?: number;
+}
+
+export interface Plan<F extends PlannedFile> {
+  /** Files recorded as applied and verified against their checksum. */
+  alreadyApplied: F[];
+  /** Files to record without running (--baseline). */
+  baseline: F[];
+  /** Files to run, in order. */
+  pending: F[];
+}
+
+export type PlanResult<F extends PlannedFile> = { ok: true; plan: Plan<F> } | { ok: false; errors: string[] };
+
+export function planMigrations<F extends PlannedFile>(files: readonly F[], rows: readonly AppliedRow[], options: PlanOptions = {}): PlanResult<F> {
+  const errors: string[] = [];
+  const byVersion = new Map(files.map((f) => [f.version, f]));
+  const byChecksum = new Map(files.map((f) => [f.checksum, f]));
+  const recorded = rows.filter((r) => r.origin !== "legacy");
+  const recordedVersions = new Set<number>();
+
+  for (const row of recorded) {
+    const file = byVersion.get(row.version);
+    const applied = `V${row.version}__${row.name}.sql`;
+    const movedTo = row.checksum === null ? undefined : byChecksum.get(row.checksum);
+    if (file && file.checksum === row.checksum) {
+      recordedVersions.add(row.version);
+    } else if (movedTo) {
+      errors.push(`${applied} was applied, but its content is now in ${movedTo.fileName}: applied files were renumbered or reordered. Restore the original file names; put new changes in new files after the last applied version.`);
+    } else if (!file) {
+      errors.push(`${applied} is recorded as applied but there is no V${row.version}__*.sql file. Restore it from git history: applied files must never be deleted.`);
+    } else {
+      errors.push(`${file.fileName} was edited after it was applied (recorded checksum ${row.checksum?.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Revert the edit and put the change in a new file after the last applied version.`);
+    }
+  }
+
+  const legacyMax = Math.max(0, ...rows.filter((r) => r.origin === "legacy").map((r) => r.version));
+  if (legacyMax > 0 && files.some((f) => f.version <= legacyMax && !recordedVersions.has(f.version)) && (options.baseline ?? 0) < legacyMax) {
+    errors.push(`control.schema_versions says this database is at version ${legacyMax} (a row from the earlier runner, without checksums). Adopt it with --baseline ${legacyMax}, which records the files up to V${legacyMax} as applied without running them.`);
+  }
+
+  const known = files.map((f) => f.version).join(", ");
+  for (const [flag, version] of [["--baseline", options.baseline], ["--target", options.target]] as const) {
+    if (version !== undefined && !byVersion.has(version)) errors.push(`${flag} ${version}: there is no V${version}__*.sql file (versions: ${known}).`);
+  }
+  if (options.baseline !== undefined && options.target !== undefined && options.baseline > options.target) {
+    errors.push(`--baseline ${options.baseline} is above --target ${options.target}; a baseline cannot go past the target.`);
+  }
+  const appliedMax = Math.max(0, ...recordedVersions);
+  if (options.target !== undefined && options.target < appliedMax) {
+    errors.push(`--target ${options.target} is below V${appliedMax}, which is already applied; migrations only go forward.`);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const unapplied = files.filter((f) => !recordedVersions.has(f.version));
+  const baseline = unapplied.filter((f) => options.baseline !== undefined && f.version <= options.baseline);
+  const pending = unapplied.filter((f) => !baseline.includes(f) && (options.target === undefined || f.version <= options.target));
+  for (const f of pending) {
+    if (f.version < appliedMax) {
+      errors.push(`${f.fileName} is not applied but V${appliedMax} already is: a new file must come after the last applied version. Renumber it to V${appliedMax + 1} or later.`);
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, plan: { alreadyApplied: files.filter((f) => recordedVersions.has(f.version)), baseline, pending } };
+}

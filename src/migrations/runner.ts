@@ -1,0 +1,157 @@
+import type { Client } from "pg";
+import { ensureControlTable, readAppliedRows, recordFile } from "./control-table";
+import { withAdvisoryLock, withClient, withTransaction } from "./db";
+import { runStatements } from "./execute";
+import { MigrationError } from "./errors";
+import { readMigrationDir, type MigrationFile } from "./files";
+import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
+import { planMigrations, type Plan } from "./plan";
+import { describeTarget, scrubSecrets } from "./redact";
+import { splitStatements, type Statement } from "./statements";
+
+export const DEFAULT_DOMAIN = "cleandata";
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  dir: string;
+  /** control.schema_versions domain and advisory-lock name; default "cleandata". */
+  domain?: string;
+  target?: number;
+  baseline?: number;
+  /** Run pending files inside one transaction that is always rolled back. */
+  dryRun?: boolean;
+  lockTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Progress lines (the CLI sends them to stderr). */
+  log?: (line: string) => void;
+}
+
+export interface FileSummary {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+export interface MigrateResult {
+  /** host:port/database — never the user or password. */
+  database: string;
+  domain: string;
+  dryRun: boolean;
+  applied: Array<FileSummary & { ms: number }>;
+  baselined: FileSummary[];
+  /** Dry run: the files that would run. Otherwise: files still not applied (beyond --target). */
+  pending: FileSummary[];
+  alreadyApplied: number;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+const summary = ({ version, name, checksum }: MigrationFile): FileSummary => ({ version, name, checksum });
+
+/** Parses every pending file before anything runs, so a syntax error changes nothing. */
+async function prepare(pending: readonly MigrationFile[]): Promise<Map<MigrationFile, Statement[]>> {
+  const prepared = new Map<MigrationFile, Statement[]>();
+  for (const file of pending) {
+    const statements = await splitStatements(file.fileName, file.content);
+    if (!file.transaction && statements.length !== 1) {
+      throw new MigrationError(
+        `${file.fileName}: a "-- oceanid:no-transaction" file runs outside a transaction, so it must hold exactly one statement (it has ${statements.length}); split it into one file per statement.`,
+      );
+    }
+    prepared.set(file, statements);
+  }
+  return prepared;
+}
+
+async function migrateLocked(client: Client, files: MigrationFile[], options: MigrateOptions, domain: string): Promise<Omit<MigrateResult, "database">> {
+  const log = options.log ?? (() => {});
+  const dryRun = options.dryRun ?? false;
+  // In a dry run everything happens in one outer transaction rolled back at the end, so each
+  // file still sees the files before it; otherwise each step has its own transaction.
+  const step = <T>(fn: () => Promise<T>) => (dryRun ? fn() : withTransaction(client, fn));
+
+  const shape = await step(() => ensureControlTable(client));
+  if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
+  const result = planMigrations(files, await readAppliedRows(client, domain), { target: options.target, baseline: options.baseline });
+  if (!result.ok) throw new MigrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
+  const plan: Plan<MigrationFile> = result.plan;
+  const prepared = await prepare(plan.pending);
+
+  if (plan.baseline.length > 0) {
+    await step(async () => {
+      for (const file of plan.baseline) await recordFile(client, domain, file, "baseline", 0);
+    });
+    log(`${domain}: baselined ${plan.baseline.map((f) => f.fileName).join(", ")} (recorded as applied, not run)`);
+  }
+
+  const applied: MigrateResult["applied"] = [];
+  for (const file of plan.pending) {
+    const statements = prepared.get(file)!;
+    if (dryRun && !file.transaction) {
+      log(`${domain}: ${file.fileName}: no-transaction file, syntax checked but not run in a dry run`);
+      continue;
+    }
+    log(`${domain}: ${dryRun ? "trying" : "applying"} ${file.fileName}`);
+    const started = performance.now();
+    const consequence = dryRun
+      ? "Dry run: everything was rolled back."
+      : file.transaction
+        ? `Its transaction was rolled back: nothing from ${file.fileName} was applied${applied.length ? `; files before it stay applied` : ""}.`
+        : `It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.`;
+    const run = async () => {
+      await runStatements(client, file.fileName, statements, consequence);
+      await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
+    };
+    await (file.transaction ? step(run) : run());
+    const ms = Math.round(performance.now() - started);
+    log(`${domain}: ${dryRun ? "ran" : "applied"} ${file.fileName} in ${ms} ms`);
+    if (!dryRun) applied.push({ ...summary(file), ms });
+  }
+
+  const done = new Set([...plan.alreadyApplied, ...plan.baseline, ...(dryRun ? [] : plan.pending)]);
+  return {
+    domain,
+    dryRun,
+    applied,
+    baselined: plan.baseline.map(summary),
+    pending: (dryRun ? plan.pending : files.filter((f) => !done.has(f))).map(summary),
+    alreadyApplied: plan.alreadyApplied.length,
+  };
+}
+
+/**
+ * Applies pending migration files to one database, under one advisory lock per domain.
+ * Every error message is scrubbed of the URL's password.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  try {
+    const domain = options.domain ?? DEFAULT_DOMAIN;
+    if (!/^[a-z][a-z0-9_]*$/.test(domain)) throw new MigrationError(`--domain ${JSON.stringify(domain)}: use lower-case letters, digits and underscores, e.g. cleandata.`);
+    const files = readMigrationDir(options.dir);
+    const { parse } = require("pg-connection-string") as typeof import("pg-connection-string");
+    refuseLabelStudioUrl(parse(options.databaseUrl).database);
+    const database = describeTarget(options.databaseUrl);
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    return await withClient(options.databaseUrl, { connectTimeoutMs }, async (client) => {
+      await refuseLabelStudioDatabase(client);
+      const lock = { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, onWait: (holder: string) => options.log?.(`${domain}: waiting for the migration lock held by ${holder}`) };
+      const body = await withAdvisoryLock(client, domain, lock, async () => {
+        if (!options.dryRun) return migrateLocked(client, files, options, domain);
+        await client.query("BEGIN");
+        try {
+          return await migrateLocked(client, files, options, domain);
+        } finally {
+          await client.query("ROLLBACK").catch(() => {});
+        }
+      });
+      return { database, ...body };
+    });
+  } catch (err) {
+    if (err instanceof Error) {
+      err.message = scrubSecrets(err.message, options.databaseUrl);
+      err.stack = err.stack && scrubSecrets(err.stack, options.databaseUrl);
+    }
+    throw err;
+  }
+}
