@@ -1,0 +1,225 @@
+import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
+import { AmbiguousWriteError, isTransient, LabelStudioApiError, LabelStudioAuthError, NetworkError, redact } from "./errors";
+import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from "./retry";
+import type { Direction, LsStorage, Project } from "./types";
+
+export interface LabelStudioClientOptions {
+  /** Base URL, e.g. https://label.example.com */
+  url: string;
+  /** Legacy token or personal access token; the kind is detected. */
+  token: string;
+  /** Other values that must never appear in an error message (the S3 keys we send). */
+  secrets?: readonly string[];
+  /** Per request; listing and writes. */
+  timeoutMs?: number;
+  /** Sync, and creating an export storage (which syncs), run inside the request without Redis. */
+  syncTimeoutMs?: number;
+  retry?: RetryPolicy;
+}
+
+/**
+ * Exact routes (Label Studio sets APPEND_SLASH = False: a wrong slash is a 404). Import and
+ * export differ only here.
+ */
+const STORAGE_ROUTES: Record<Direction, string> = {
+  import: "/api/storages/s3",
+  export: "/api/storages/export/s3",
+};
+const collectionPath = (direction: Direction) => (direction === "import" ? `${STORAGE_ROUTES.import}/` : STORAGE_ROUTES.export);
+const itemPath = (direction: Direction, id: number) => `${STORAGE_ROUTES[direction]}/${id}`;
+
+const PROJECT_PAGE_SIZE = 100;
+
+interface RequestOptions {
+  query?: Record<string, string | number>;
+  body?: unknown;
+  timeoutMs?: number;
+  /** A create is not: its retries are limited to answers that prove nothing happened (429). */
+  idempotent?: boolean;
+}
+
+interface RawResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+interface Page<T> {
+  count: number;
+  next: string | null;
+  results: T[];
+}
+
+/** Typed Label Studio REST client: both token kinds, timeouts, retries, request counting. */
+export class LabelStudioClient {
+  /** HTTP requests sent, retries and token exchanges included. */
+  requestCount = 0;
+  private readonly base: string;
+  private readonly auth: TokenAuth;
+  private readonly secrets: string[];
+  private readonly timeoutMs: number;
+  private readonly syncTimeoutMs: number;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: LabelStudioClientOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+    this.secrets = [options.token, ...(options.secrets ?? [])];
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? 15 * 60_000;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.auth = new TokenAuth(options.token, (pat) => this.exchange(pat));
+  }
+
+  get tokenKind() {
+    return this.auth.kind;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const projects: Project[] = [];
+    for (let page = 1; ; page++) {
+      const body = await this.request<Page<Project>>("GET", "/api/projects/", { query: { page, page_size: PROJECT_PAGE_SIZE } });
+      projects.push(...body.results.map(({ id, title }) => ({ id, title })));
+      // Page numbers, not `next`: Django builds `next` from the Host it saw, wrong behind a proxy.
+      if (!body.next || body.results.length === 0) return projects;
+    }
+  }
+
+  async getProject(id: number): Promise<Project> {
+    const { title } = await this.request<Project>("GET", `/api/projects/${id}/`);
+    return { id, title };
+  }
+
+  listStorages(direction: Direction, project: number): Promise<LsStorage[]> {
+    return this.request<LsStorage[]>("GET", collectionPath(direction), { query: { project } });
+  }
+
+  createStorage(direction: Direction, body: Record<string, unknown>): Promise<LsStorage> {
+    const timeoutMs = direction === "export" ? this.syncTimeoutMs : this.timeoutMs;
+    return this.request<LsStorage>("POST", collectionPath(direction), { body, timeoutMs, idempotent: false });
+  }
+
+  updateStorage(direction: Direction, id: number, body: Record<string, unknown>): Promise<LsStorage> {
+    return this.request<LsStorage>("PATCH", itemPath(direction, id), { body });
+  }
+
+  syncStorage(direction: Direction, id: number): Promise<LsStorage> {
+    return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs });
+  }
+
+  private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const idempotent = options.idempotent ?? true;
+    return withRetry(
+      async () => {
+        try {
+          return await this.attempt<T>(method, path, options);
+        } catch (err) {
+          // The create may have happened: let the caller look before posting again.
+          if (!idempotent && (err instanceof NetworkError || (err instanceof LabelStudioApiError && err.status >= 500))) {
+            throw new AmbiguousWriteError(err);
+          }
+          throw err;
+        }
+      },
+      this.retry,
+      (err) => (idempotent ? isTransient(err) : err instanceof LabelStudioApiError && err.status === 429),
+    );
+  }
+
+  private async attempt<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const header = await this.auth.header();
+    let res = await this.send(method, path, options, header);
+    if (res.status === 401 && (await this.auth.renew(header))) {
+      res = await this.send(method, path, options, await this.auth.header());
+    }
+    return this.parse<T>(method, path, res);
+  }
+
+  /** PAT → access token. Counted and retried like any request; a 401 here is final. */
+  private exchange(pat: string): Promise<string> {
+    return withRetry(async () => {
+      const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
+      const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
+      if (!access) throw new LabelStudioAuthError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, res.status, "no access token", {});
+      this.secrets.push(access);
+      return access;
+    }, this.retry);
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, authorization?: string): Promise<RawResponse> {
+    const url = new URL(this.base + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value));
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (authorization) headers.authorization = authorization;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    this.requestCount++;
+    try {
+      const res = await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Read the body here so a reset mid-body is a network error like any other.
+      return { status: res.status, statusText: res.statusText, headers: res.headers, text: await res.text() };
+    } catch (err) {
+      const reason =
+        err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
+          ? `no answer within ${timeoutMs} ms`
+          : describeNetworkError(err);
+      throw new NetworkError(this.clean(`Label Studio ${method} ${path}: ${reason}`));
+    }
+  }
+
+  private parse<T>(method: string, path: string, res: RawResponse): T {
+    if (res.status >= 200 && res.status < 300) return (res.text ? JSON.parse(res.text) : undefined) as T;
+    const { detail, fieldErrors } = describeErrorBody(res.text, res.statusText);
+    const fields = Object.entries(fieldErrors).map(([field, messages]) => `${field}: ${messages.join(" ")}`);
+    const message = this.clean(`Label Studio answered ${res.status} to ${method} ${path}: ${detail}${fields.length ? ` (${fields.join("; ")})` : ""}`);
+    const cleanFields = Object.fromEntries(Object.entries(fieldErrors).map(([f, ms]) => [f, ms.map((m) => this.clean(m))]));
+    if (res.status === 401 || res.status === 403) {
+      const hint =
+        this.auth.kind === "legacy"
+          ? " — check the token; a legacy token also needs legacy tokens enabled (Organization → Access Token Settings)"
+          : " — check the personal access token (it may be revoked or expired)";
+      throw new LabelStudioAuthError(message + hint, res.status, this.clean(detail), cleanFields);
+    }
+    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+    throw new LabelStudioApiError(message, res.status, this.clean(detail), cleanFields, retryAfterMs);
+  }
+
+  private clean(text: string): string {
+    return redact(text, this.secrets);
+  }
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Label Studio's error envelope `{id, status_code, version, detail, exc_info, validation_errors}`;
+ * also `{message}` (sync of an unsynchronizable storage) and Django's HTML 404 for unknown routes.
+ */
+function describeErrorBody(text: string, statusText: string): { detail: string; fieldErrors: Record<string, string[]> } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { detail: statusText || "non-JSON error", fieldErrors: {} };
+  }
+  if (typeof body !== "object" || body === null) return { detail: String(body), fieldErrors: {} };
+  const record = body as Record<string, unknown>;
+  const detail = typeof record.detail === "string" ? record.detail : typeof record.message === "string" ? record.message : statusText;
+  const raw = record.validation_errors;
+  const fieldErrors: Record<string, string[]> = {};
+  if (Array.isArray(raw)) fieldErrors.non_field_errors = raw.map(String);
+  else if (raw && typeof raw === "object") {
+    for (const [field, messages] of Object.entries(raw)) {
+      fieldErrors[field] = Array.isArray(messages) ? messages.map((m) => (typeof m === "string" ? m : JSON.stringify(m))) : [typeof messages === "string" ? messages : JSON.stringify(messages)];
+    }
+  }
+  return { detail, fieldErrors };
+}

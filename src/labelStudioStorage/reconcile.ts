@@ -1,0 +1,248 @@
+import pLimit from "p-limit";
+import type { LabelStudioClient } from "./client";
+import { AmbiguousWriteError, LabelStudioAuthError } from "./errors";
+import type { MarkerWriter } from "./marker";
+import { desiredFields, planStorage, type StoragePlan } from "./plan";
+import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
+import { slugify } from "./slug";
+import type { Direction, Project, S3Credentials, StorageSettings } from "./types";
+
+export interface ProvisionContext {
+  client: LabelStudioClient;
+  markers: MarkerWriter;
+  settings: StorageSettings;
+  credentials: S3Credentials;
+  /** Plan only: no marker, no POST/PATCH, no sync. */
+  dryRun?: boolean;
+  /** For re-listing after a create whose outcome is unknown. */
+  retry?: RetryPolicy;
+}
+
+export type Action = "created" | "updated" | "unchanged";
+
+export interface DirectionResult {
+  /** null only in a dry run, for a storage that would be created. */
+  id: number | null;
+  prefix: string;
+  action: Action;
+  /** Fields patched (or, in a dry run, that would be). */
+  changed?: string[];
+}
+
+export interface ProjectResult {
+  id: number;
+  title: string;
+  slug: string;
+  import: DirectionResult;
+  export: DirectionResult;
+  synced: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/** A failure in one project, naming it, the storage and the step; `cause` keeps the original. */
+export class ProvisionError extends Error {
+  override name = "ProvisionError";
+  constructor(
+    readonly project: Project,
+    message: string,
+    readonly cause?: Error,
+  ) {
+    super(`project ${project.id} "${project.title}": ${message}`);
+  }
+}
+
+/** Problems with the settings that hold for every project; checked before anything is written. */
+export function settingsProblems(settings: StorageSettings): string[] {
+  const problems: string[] = [];
+  for (const key of ["bucket", "region", "importTitle", "exportTitle"] as const) {
+    if (!settings[key]?.trim()) problems.push(`${key} is required`);
+  }
+  for (const key of ["importPrefix", "exportPrefix"] as const) {
+    for (const name of unknownPlaceholders(settings[key])) problems.push(`${key} has unknown placeholder {${name}} (use {project} or {project_id})`);
+  }
+  if (problems.length > 0) return problems;
+  // A sample project: per-project prefixes are checked again before each write.
+  problems.push(...projectProblems(settings, { id: 1, title: "project" }));
+  return problems;
+}
+
+function projectProblems(settings: StorageSettings, project: Project): string[] {
+  const importPrefix = renderPrefix(settings.importPrefix, project, "import");
+  const exportPrefix = renderPrefix(settings.exportPrefix, project, "export");
+  const problems: string[] = [];
+  const regexProblem = importRegexProblem(settings.importRegex, importPrefix);
+  if (regexProblem) problems.push(regexProblem);
+  if (prefixesOverlap(importPrefix, exportPrefix)) {
+    problems.push(`import prefix "${importPrefix}" and export prefix "${exportPrefix}" overlap: exported annotations would be imported as tasks`);
+  }
+  return problems;
+}
+
+/**
+ * Reconciles one project's import and export storage (in that order, one request at a time),
+ * then syncs the import storage if it is new, changed or never synced.
+ */
+export async function reconcileProject(ctx: ProvisionContext, project: Project): Promise<ProjectResult> {
+  const problems = projectProblems(ctx.settings, project);
+  if (problems.length > 0) throw new ProvisionError(project, problems.join("; "));
+  const imported = await reconcileDirection(ctx, project, "import");
+  const exported = await reconcileDirection(ctx, project, "export");
+  let synced = false;
+  if (imported.sync && !ctx.dryRun && imported.result.id !== null) {
+    await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!));
+    synced = true;
+  }
+  return { id: project.id, title: project.title, slug: slugify(project.title), import: imported.result, export: exported.result, synced };
+}
+
+const PAST: Record<StoragePlan["action"], Action> = { create: "created", update: "updated", unchanged: "unchanged" };
+
+async function reconcileDirection(ctx: ProvisionContext, project: Project, direction: Direction): Promise<{ result: DirectionResult; sync: boolean }> {
+  const { client, markers, settings, credentials } = ctx;
+  const desired = desiredFields(direction, project, settings);
+  const keys = { aws_access_key_id: credentials.accessKeyId, aws_secret_access_key: credentials.secretAccessKey };
+  // List → plan → write, again from the listing when a create's outcome is unknown: a
+  // storage that did get created is then found and adopted instead of duplicated.
+  let createOutcomeUnknown = false;
+  return step(project, `${direction} storage`, () =>
+    withRetry(
+      async () => {
+        const plan = planStorage(direction, await client.listStorages(direction, project.id), desired);
+        const changed = plan.action === "update" ? Object.keys(plan.patch).sort() : undefined;
+        // A storage found after our create's answer was lost is the one we created.
+        const action = createOutcomeUnknown ? "created" : PAST[plan.action];
+        const result = (id: number | null): DirectionResult => ({ id, prefix: plan.prefix, action, ...(changed ? { changed } : {}) });
+        if (plan.action === "unchanged") return { result: result(plan.id), sync: plan.sync };
+        if (ctx.dryRun) return { result: result(plan.action === "update" ? plan.id : null), sync: plan.sync };
+        await markers.write(plan.prefix);
+        if (plan.action === "create") {
+          try {
+            const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
+            return { result: result(created.id), sync: plan.sync };
+          } catch (err) {
+            if (err instanceof AmbiguousWriteError) createOutcomeUnknown = true;
+            throw err;
+          }
+        }
+        // `bucket` makes Label Studio validate the connection with the keys we send.
+        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
+        return { result: result(plan.id), sync: plan.sync };
+      },
+      ctx.retry ?? DEFAULT_RETRY,
+      (err) => err instanceof AmbiguousWriteError,
+    ),
+  );
+}
+
+async function step<T>(project: Project, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProvisionError) throw err;
+    const cause = err instanceof AmbiguousWriteError ? err.cause : (err as Error);
+    throw new ProvisionError(project, `${what}: ${cause.message}`, cause);
+  }
+}
+
+/** Projects named by id (number or digits) or exact title; a title must name exactly one. */
+export function selectProjects(all: readonly Project[], selectors: ReadonlyArray<number | string>): { projects: Project[]; missing: string[] } {
+  const projects = new Map<number, Project>();
+  const missing: string[] = [];
+  for (const selector of selectors) {
+    const matches = matchProject(all, selector);
+    if (matches.length === 1) projects.set(matches[0].id, matches[0]);
+    else if (matches.length === 0) missing.push(`no project ${describeSelector(selector)}`);
+    else missing.push(`title ${JSON.stringify(selector)} names ${matches.length} projects (ids ${matches.map((p) => p.id).join(", ")}): use an id`);
+  }
+  return { projects: [...projects.values()].sort((a, b) => a.id - b.id), missing };
+}
+
+export function projectIdOf(selector: number | string): number | undefined {
+  if (typeof selector === "number") return selector;
+  return /^\d+$/.test(selector.trim()) ? Number(selector.trim()) : undefined;
+}
+
+function matchProject(all: readonly Project[], selector: number | string): Project[] {
+  const id = projectIdOf(selector);
+  return id !== undefined ? all.filter((p) => p.id === id) : all.filter((p) => p.title === selector);
+}
+
+function describeSelector(selector: number | string): string {
+  return projectIdOf(selector) !== undefined ? `with id ${selector}` : `titled ${JSON.stringify(selector)}`;
+}
+
+export interface ProvisionOptions {
+  /** "all", or ids / titles. */
+  projects: "all" | ReadonlyArray<number | string>;
+  concurrency?: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface ProvisionReport {
+  projects: ProjectResult[];
+  errors: Array<{ project: number | string; message: string }>;
+  /** Label Studio HTTP requests, the project listing included. */
+  requests: number;
+  s3Requests: number;
+}
+
+/**
+ * Lists the projects once, then reconciles them with at most `concurrency` in flight. A
+ * project's failure is reported and the others go on; an auth failure stops everything.
+ */
+export async function provision(ctx: ProvisionContext, options: ProvisionOptions): Promise<ProvisionReport> {
+  const problems = settingsProblems(ctx.settings);
+  if (problems.length > 0) throw new SettingsError(problems);
+  const progress = options.onProgress ?? (() => {});
+  const all = await ctx.client.listProjects();
+  const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
+  const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
+  for (const message of missing) progress(`error: ${message}`);
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  let authFailure: Error | undefined;
+  const results = await Promise.all(
+    projects.map((project) =>
+      limit(async () => {
+        if (authFailure) return undefined;
+        try {
+          const result = await reconcileProject(ctx, project);
+          progress(describeResult(result, ctx.dryRun));
+          return result;
+        } catch (err) {
+          const error = err as ProvisionError;
+          if (error.cause instanceof LabelStudioAuthError) authFailure ??= error;
+          else {
+            errors.push({ project: project.id, message: error.message });
+            progress(`error: ${error.message}`);
+          }
+          return undefined;
+        }
+      }),
+    ),
+  );
+  if (authFailure) throw authFailure;
+  return {
+    projects: results.filter((r): r is ProjectResult => r !== undefined),
+    errors,
+    requests: ctx.client.requestCount,
+    s3Requests: ctx.markers.requestCount,
+  };
+}
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+  constructor(readonly problems: string[]) {
+    super(`invalid storage settings: ${problems.join("; ")}`);
+  }
+}
+
+function describeResult(result: ProjectResult, dryRun?: boolean): string {
+  const part = (direction: Direction) => {
+    const r = result[direction];
+    const what = dryRun && r.action !== "unchanged" ? `would be ${r.action}` : r.action;
+    return `${direction} ${what}${r.changed ? ` [${r.changed.join(", ")}]` : ""} (${r.prefix})`;
+  };
+  return `project ${result.id} ${result.slug}: ${part("import")}, ${part("export")}${result.synced ? ", synced" : ""}`;
+}

@@ -1,0 +1,53 @@
+import pRetry from "p-retry";
+import { isTransient, LabelStudioApiError } from "./errors";
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  minTimeoutMs: number;
+  maxTimeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minTimeoutMs: 250, maxTimeoutMs: 8_000 };
+
+/** Longest `Retry-After` we honour; a server asking for more gets the error instead. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Exponential backoff with jitter (p-retry's `randomize`) on transient errors only; a
+ * `Retry-After` from the server is waited out first.
+ */
+export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, retryIf: (err: unknown) => boolean = isTransient): Promise<T> {
+  return pRetry(
+    async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!retryIf(err)) throw new pRetry.AbortError(err as Error);
+        throw err;
+      }
+    },
+    {
+      retries: policy.retries,
+      minTimeout: policy.minTimeoutMs,
+      maxTimeout: policy.maxTimeoutMs,
+      factor: 2,
+      randomize: true,
+      onFailedAttempt: async (err) => {
+        const wait = err instanceof LabelStudioApiError ? err.retryAfterMs : undefined;
+        if (wait !== undefined && err.retriesLeft > 0) {
+          if (wait > MAX_RETRY_AFTER_MS) throw err;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      },
+    },
+  );
+}
+
+/** `Retry-After`: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

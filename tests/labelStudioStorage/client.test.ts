@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AmbiguousWriteError, LabelStudioApiError, LabelStudioAuthError } from "../../src/labelStudioStorage/errors";
+import { REFRESH_PATH } from "./fakeLabelStudio";
+import { S3_CREDENTIALS } from "./s3Server";
+import { BUCKET, LEGACY_TOKEN, PAT, startWorld, type World } from "./world";
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const calls = () => world.ls.server.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ""}`);
+
+describe("LabelStudioClient against the fake Label Studio", () => {
+  it("lists every project page by page with a legacy token", async () => {
+    for (let i = 1; i <= 230; i++) world.ls.addProject(`Project ${i}`);
+    const client = world.client();
+    const projects = await client.listProjects();
+    expect(projects).toHaveLength(230);
+    expect(projects[229]).toEqual({ id: 230, title: "Project 230" });
+    expect(calls()).toEqual(["GET /api/projects/?page=1&page_size=100", "GET /api/projects/?page=2&page_size=100", "GET /api/projects/?page=3&page_size=100"]);
+    expect(world.ls.server.requests.every((r) => r.headers.authorization === `Token ${LEGACY_TOKEN}`)).toBe(true);
+    expect(client.requestCount).toBe(3);
+  });
+
+  it("exchanges a personal access token once, and again when the access token expires", async () => {
+    await world.close();
+    world = await startWorld({ pat: PAT, accessTtlMs: 150 });
+    const { id } = world.ls.addProject("Fish");
+    const client = world.client({ token: PAT });
+    expect(client.tokenKind).toBe("personal-access-token");
+    await Promise.all([client.getProject(id), client.listStorages("import", id), client.listStorages("export", id)]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await client.getProject(id);
+    const refreshes = world.ls.server.requests.filter((r) => r.path === REFRESH_PATH);
+    expect(refreshes.map((r) => r.body)).toEqual([{ refresh: PAT }, { refresh: PAT }]);
+    // After expiry: the 401, the exchange, the retried request.
+    expect(calls().slice(-3)).toEqual([`GET /api/projects/${id}/`, `POST ${REFRESH_PATH}`, `GET /api/projects/${id}/`]);
+    expect(world.ls.server.requests.at(-3)!.headers.authorization).not.toBe(world.ls.server.requests.at(-1)!.headers.authorization);
+    expect(world.ls.server.requests.at(-1)!.headers.authorization).toMatch(/^Bearer eyJ/);
+  });
+
+  it("fails clearly, without the token, when the PAT or the legacy token is refused", async () => {
+    await world.close();
+    world = await startWorld({ pat: "eyJ.other.pat" });
+    const patError = await world.client({ token: PAT }).listProjects().catch((e: unknown) => e);
+    expect(patError).toBeInstanceOf(LabelStudioAuthError);
+    expect((patError as Error).message).toMatch(/answered 401 to POST \/api\/token\/refresh\/: Token is invalid or expired — check the personal access token/);
+    const legacyError = await world.client().listProjects().catch((e: unknown) => e);
+    expect((legacyError as Error).message).toMatch(/answered 401 to GET \/api\/projects\/: Invalid token\. — .*legacy tokens enabled/);
+    for (const err of [patError, legacyError]) expect(JSON.stringify([(err as Error).message, (err as Error).stack])).not.toMatch(new RegExp(`${LEGACY_TOKEN}|${PAT.slice(0, 30)}`));
+    // 401s are final: one attempt each (plus nothing else).
+    expect(calls()).toEqual([`POST ${REFRESH_PATH}`, "GET /api/projects/?page=1&page_size=100"]);
+  });
+
+  it("retries 500, resets and slow answers on reads, and waits out Retry-After on 429", async () => {
+    const { id } = world.ls.addProject("Fish");
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "status", status: 500, body: { detail: "boom" } });
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "reset" });
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "delay", ms: 400 });
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "status", status: 429, headers: { "retry-after": "1" } });
+    const client = world.client({ timeoutMs: 200 });
+    const started = Date.now();
+    expect(await client.listStorages("import", id)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(client.requestCount).toBe(5);
+  });
+
+  it("gives up on a read after the retry budget, naming the request", async () => {
+    const { id } = world.ls.addProject("Fish");
+    for (let i = 0; i < 5; i++) world.ls.server.inject(/^GET /, { kind: "status", status: 503, body: { detail: "Service Unavailable" } });
+    const err = await world.client().listStorages("export", id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabelStudioApiError);
+    expect((err as Error).message).toBe(`Label Studio answered 503 to GET /api/storages/export/s3: Service Unavailable`);
+  });
+
+  it("retries a create only on 429; a 500 or timeout is reported as ambiguous, not re-posted", async () => {
+    const { id } = world.ls.addProject("Fish");
+    await world.s3.put(BUCKET, "p/.oceanid-keep");
+    const body = { project: id, bucket: BUCKET, prefix: "p/", s3_endpoint: world.s3.endpoint, aws_access_key_id: S3_CREDENTIALS.accessKeyId, aws_secret_access_key: S3_CREDENTIALS.secretAccessKey };
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/$/, { kind: "status", status: 429 });
+    const client = world.client();
+    const created = await client.createStorage("import", body);
+    expect(created).toMatchObject({ id: 1, project: id, bucket: BUCKET, prefix: "p/" });
+    expect(created).not.toHaveProperty("aws_secret_access_key");
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/$/, { kind: "status", status: 502 });
+    await expect(client.createStorage("import", body)).rejects.toBeInstanceOf(AmbiguousWriteError);
+    world.ls.afterWrite(/^POST \/api\/storages\/s3\/$/, { kind: "delay", ms: 500 });
+    await expect(world.client({ timeoutMs: 100 }).createStorage("import", body)).rejects.toBeInstanceOf(AmbiguousWriteError);
+    expect(calls().filter((c) => c.startsWith("POST"))).toHaveLength(4);
+  });
+
+  it("surfaces Label Studio's detail and field errors, and redacts secrets an error echoes", async () => {
+    const { id } = world.ls.addProject("Fish");
+    const client = world.client();
+    const base = { project: id, bucket: BUCKET, s3_endpoint: world.s3.endpoint };
+    const keys = { aws_access_key_id: S3_CREDENTIALS.accessKeyId, aws_secret_access_key: S3_CREDENTIALS.secretAccessKey };
+    const empty = await client.createStorage("import", { ...base, prefix: "nothing/here/", ...keys }).catch((e: unknown) => e);
+    expect(empty).toMatchObject({ status: 400, detail: "Validation error", fieldErrors: { non_field_errors: [`s3://${BUCKET}/nothing/here/ not found.`] } });
+    expect((empty as Error).message).toBe(`Label Studio answered 400 to POST /api/storages/s3/: Validation error (non_field_errors: s3://${BUCKET}/nothing/here/ not found.)`);
+    const half = await client.createStorage("export", { ...base, aws_access_key_id: "x" }).catch((e: unknown) => e);
+    expect((half as Error).message).toMatch(/aws_secret_access_key: Access Key ID and Secret Access Key must be provided together\./);
+    const wrongKey = await client.createStorage("export", { ...base, aws_access_key_id: "AKIAWRONG", aws_secret_access_key: "x" }).catch((e: unknown) => e);
+    expect((wrongKey as Error).message).toMatch(/Cannot connect to S3 uploads with specified AWS credentials/);
+    world.ls.server.inject(/^PATCH /, { kind: "status", status: 400, body: { detail: `bad key ${S3_CREDENTIALS.secretAccessKey} for token ${LEGACY_TOKEN}`, validation_errors: { aws_secret_access_key: [S3_CREDENTIALS.secretAccessKey] } } });
+    const echoed = await client.updateStorage("import", 1, keys).catch((e: unknown) => e);
+    expect((echoed as Error).message).toBe("Label Studio answered 400 to PATCH /api/storages/s3/1: bad key [redacted] for token [redacted] (aws_secret_access_key: [redacted])");
+    expect(JSON.stringify(echoed)).not.toContain(S3_CREDENTIALS.secretAccessKey);
+  });
+});
+
+describe("the fake Label Studio is strict", () => {
+  it("answers Django's HTML 404 for the wrong slash form and 404 for an unknown project", async () => {
+    const { id } = world.ls.addProject("Fish");
+    const auth = { authorization: `Token ${LEGACY_TOKEN}` };
+    const wrong = await fetch(`${world.ls.url}/api/storages/export/s3/?project=${id}`, { headers: auth });
+    expect([wrong.status, wrong.headers.get("content-type")]).toEqual([404, "text/html"]);
+    expect((await fetch(`${world.ls.url}/api/storages/s3?project=${id}`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${world.ls.url}/api/storages/s3/?project=${id}`, { headers: auth })).status).toBe(200);
+    const missing = await fetch(`${world.ls.url}/api/storages/s3/?project=999`, { headers: auth });
+    expect(await missing.json()).toMatchObject({ status_code: 404, detail: "Not found.", version: expect.any(String), exc_info: null });
+    const client = world.client();
+    await expect(client.listStorages("import", 999)).rejects.toThrow("Label Studio answered 404 to GET /api/storages/s3/: Not found.");
+  });
+});

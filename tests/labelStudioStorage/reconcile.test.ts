@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LabelStudioAuthError } from "../../src/labelStudioStorage/errors";
+import { provision, ProvisionError, reconcileProject, selectProjects, SettingsError } from "../../src/labelStudioStorage/reconcile";
+import { S3_CREDENTIALS } from "./s3Server";
+import { BUCKET, startWorld, type World } from "./world";
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const writes = () => world.ls.server.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+
+describe("provision", () => {
+  it("creates, marks, syncs on the first run and makes no write on the second", async () => {
+    const fish = world.ls.addProject("Fish Photos");
+    const ner = world.ls.addProject("NER Data");
+    await world.s3.put(BUCKET, "raw-uploads/fish-photos-1/import/a.jpg");
+    await world.s3.put(BUCKET, "raw-uploads/fish-photos-1/import/nested/b.jpg");
+    const first = await provision(world.context(), { projects: "all" });
+    expect(first.errors).toEqual([]);
+    expect(first.projects).toEqual([
+      {
+        id: fish.id,
+        title: "Fish Photos",
+        slug: "fish-photos",
+        import: { id: 1, prefix: "raw-uploads/fish-photos-1/import/", action: "created" },
+        export: { id: 1, prefix: "annotations/fish-photos-1/export/", action: "created" },
+        synced: true,
+      },
+      {
+        id: ner.id,
+        title: "NER Data",
+        slug: "ner-data",
+        import: { id: 2, prefix: "raw-uploads/ner-data-2/import/", action: "created" },
+        export: { id: 2, prefix: "annotations/ner-data-2/export/", action: "created" },
+        synced: true,
+      },
+    ]);
+    // Listing + 2 lists, 2 creates and 1 sync per project.
+    expect(first.requests).toBe(1 + 2 * 5);
+    expect(await world.s3.keys(BUCKET)).toEqual([
+      "annotations/fish-photos-1/export/.oceanid-keep",
+      "annotations/ner-data-2/export/.oceanid-keep",
+      "raw-uploads/fish-photos-1/import/.oceanid-keep",
+      "raw-uploads/fish-photos-1/import/a.jpg",
+      "raw-uploads/fish-photos-1/import/nested/b.jpg",
+      "raw-uploads/ner-data-2/import/.oceanid-keep",
+    ]);
+    const [fishImport] = world.ls.storages("import", fish.id);
+    // Assets became tasks; the marker did not, nor did the nested key (not a recursive scan).
+    expect([...fishImport.tasks]).toEqual(["raw-uploads/fish-photos-1/import/a.jpg"]);
+    expect(fishImport.fields).toMatchObject({ use_blob_urls: true, presign: true, title: "Uploads", aws_access_key_id: S3_CREDENTIALS.accessKeyId });
+    expect(world.ls.server.requests.filter((r) => r.method === "GET").every((r) => !JSON.stringify(r).includes(S3_CREDENTIALS.secretAccessKey))).toBe(true);
+
+    world.ls.server.requests.length = 0;
+    const again = await provision(world.context(), { projects: "all" });
+    expect(again.projects.map((p) => [p.import.action, p.export.action, p.synced])).toEqual([
+      ["unchanged", "unchanged", false],
+      ["unchanged", "unchanged", false],
+    ]);
+    expect(writes()).toEqual([]);
+    expect(again.requests).toBe(1 + 2 * 2);
+    expect(world.ls.storages("import")).toHaveLength(2);
+    expect(world.ls.storages("export")).toHaveLength(2);
+  });
+
+  it("keeps the prefix after a rename, patches drift with the keys, and validates against a full prefix", async () => {
+    const project = world.ls.addProject("Fish");
+    await provision(world.context(), { projects: "all" });
+    // Several objects: Label Studio's MaxKeys=1 check is a truncated listing (the s3rver DES case).
+    for (const name of ["a.jpg", "b.jpg", "c.jpg"]) await world.s3.put(BUCKET, `raw-uploads/fish-1/import/${name}`);
+    world.ls.renameProject(project.id, "Salmon");
+    world.ls.server.requests.length = 0;
+    const report = await provision({ ...world.context(), settings: { ...world.settings, importTitle: "Uploads v2" } }, { projects: [project.id] });
+    expect(report.projects[0]).toMatchObject({
+      slug: "salmon",
+      import: { id: 1, prefix: "raw-uploads/fish-1/import/", action: "updated", changed: ["title"] },
+      export: { action: "unchanged", prefix: "annotations/fish-1/export/" },
+      synced: true,
+    });
+    expect(writes()).toEqual(["PATCH /api/storages/s3/1", "POST /api/storages/s3/1/sync"]);
+    expect(world.ls.server.requests.find((r) => r.method === "PATCH")!.body).toEqual({
+      title: "Uploads v2",
+      bucket: BUCKET,
+      aws_access_key_id: S3_CREDENTIALS.accessKeyId,
+      aws_secret_access_key: S3_CREDENTIALS.secretAccessKey,
+    });
+    expect(world.ls.storages("import", project.id)[0].tasks.size).toBe(3);
+  });
+
+  it("adopts a storage whose create timed out or answered 500 instead of creating it twice", async () => {
+    const project = world.ls.addProject("Fish");
+    world.ls.afterWrite(/^POST \/api\/storages\/s3\/$/, { kind: "delay", ms: 600 });
+    world.ls.afterWrite(/^POST \/api\/storages\/export\/s3$/, { kind: "status", status: 500 });
+    const report = await provision(world.context({ timeoutMs: 300 }), { projects: "all" });
+    expect(report.errors).toEqual([]);
+    expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "created" }, export: { id: 1, action: "created" }, synced: true });
+    expect(world.ls.storages("import", project.id)).toHaveLength(1);
+    expect(world.ls.storages("export", project.id)).toHaveLength(1);
+    expect(writes()).toEqual(["POST /api/storages/s3/", "POST /api/storages/export/s3", "POST /api/storages/s3/1/sync"]);
+  });
+
+  it("reports a project's validation error by name and goes on with the others", async () => {
+    world.ls.addProject("Good");
+    world.ls.addProject("Bad");
+    // The first create (project 1, concurrency 1) is refused with a field error.
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/$/, { kind: "status", status: 400, body: { id: "x", status_code: 400, version: "1.23.0", detail: "Validation error", exc_info: null, validation_errors: { regex_filter: ["Invalid regex"] } } });
+    const report = await provision(world.context(), { projects: "all", concurrency: 1 });
+    expect(report.errors).toEqual([{ project: 1, message: 'project 1 "Good": import storage: Label Studio answered 400 to POST /api/storages/s3/: Validation error (regex_filter: Invalid regex)' }]);
+    expect(report.projects.map((p) => p.id)).toEqual([2]);
+  });
+
+  it("stops everything on an auth failure", async () => {
+    for (let i = 0; i < 5; i++) world.ls.addProject(`P${i}`);
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "status", status: 403, body: { detail: "You do not have permission to perform this action." } });
+    const err = await provision(world.context(), { projects: "all", concurrency: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvisionError);
+    expect((err as ProvisionError).cause).toBeInstanceOf(LabelStudioAuthError);
+    expect((err as Error).message).toMatch(/^project 1 "P0": import storage: Label Studio answered 403 .*permission/);
+    expect(world.ls.server.requests).toHaveLength(2);
+  });
+
+  it("plans without writing anything in a dry run", async () => {
+    world.ls.addProject("Fish");
+    const report = await provision(world.context({ dryRun: true }), { projects: ["Fish"] });
+    expect(report.projects[0]).toMatchObject({ import: { id: null, action: "created" }, export: { id: null, action: "created" }, synced: false });
+    expect(writes()).toEqual([]);
+    expect(await world.s3.keys(BUCKET)).toEqual([]);
+  });
+
+  it("rejects settings that would import the marker before any request", async () => {
+    world.ls.addProject("Fish");
+    await expect(provision({ ...world.context(), settings: { ...world.settings, importRegex: ".*" } }, { projects: "all" })).rejects.toThrow(SettingsError);
+    await expect(provision({ ...world.context(), settings: { ...world.settings, exportPrefix: "raw-uploads/{project}/import/x" } }, { projects: "all" })).rejects.toThrow(/overlap/);
+    expect(world.ls.server.requests).toEqual([]);
+  });
+
+  it("never runs more than `concurrency` projects at once", async () => {
+    for (let i = 0; i < 12; i++) world.ls.addProject(`P${i}`);
+    world.ls.server.setLatency(40);
+    const started = Date.now();
+    const report = await provision(world.context(), { projects: "all", concurrency: 3 });
+    // 12 projects × 5 requests × 40 ms ÷ 3 in flight, plus the listing.
+    expect(Date.now() - started).toBeGreaterThanOrEqual((12 * 5 * 40) / 3);
+    expect(report.projects).toHaveLength(12);
+  });
+});
+
+describe("selectProjects", () => {
+  const all = [
+    { id: 1, title: "Fish" },
+    { id: 2, title: "Twin" },
+    { id: 3, title: "Twin" },
+  ];
+  it("takes ids, digit strings and exact titles; explains misses and ambiguity", () => {
+    expect(selectProjects(all, [3, "1", "Fish", "fish", 9, "Twin"])).toEqual({
+      projects: [all[0], all[2]],
+      missing: ['no project titled "fish"', "no project with id 9", 'title "Twin" names 2 projects (ids 2, 3): use an id'],
+    });
+  });
+});
+
+describe("reconcileProject", () => {
+  it("refuses a regex that matches this project's marker, naming the project", async () => {
+    const project = world.ls.addProject("Fish");
+    const ctx = { ...world.context(), settings: { ...world.settings, importRegex: "raw-uploads/fish-1/" } };
+    await expect(reconcileProject(ctx, project)).rejects.toThrow(/^project 1 "Fish": importRegex "raw-uploads\/fish-1\/" matches the marker object/);
+  });
+});
