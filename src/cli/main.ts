@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "../plan/command";
+import { registerMigrateCommand } from "../migrations/command";
 
 /** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
 export class UsageError extends Error {}
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlanCommand(program);
+  registerMigrateCommand(program);
   return program;
 }
 

@@ -5,6 +5,8 @@ export interface Statement {
   sql: string;
   /** 1-based line of the statement's first token in its file. */
   line: number;
+  /** False for a last statement without its semicolon. */
+  terminated: boolean;
 }
 
 /** Offset of the first character that is neither whitespace nor inside a comment. */
@@ -54,6 +56,7 @@ export async function splitStatements(fileName: string, content: string): Promis
     const raw = bytes.subarray(start, end).toString("utf8");
     const skip = firstTokenOffset(raw);
     const prefix = bytes.subarray(0, start).toString("utf8") + raw.slice(0, skip);
-    return { sql: raw.slice(skip), line: lineAfter(prefix) };
+    // The parser leaves stmt_len unset on a last statement that runs to the end of the text.
+    return { sql: raw.slice(skip), line: lineAfter(prefix), terminated: Boolean(s.stmt_len) };
   });
 }
