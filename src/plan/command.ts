@@ -11,13 +11,14 @@ export function registerPlanCommand(program: Command): void {
     .option("--env-file <file>", "ESC definition (YAML) or `esc env open --format json` output to use instead of the stack's imports (repeatable, later wins)", collect, [])
     .option("--program <file>", "program entry point, relative to the repository root", "index.ts")
     .option("--json", "print { stack, resources: [{ type, name, parent, inputs }], outputs }")
-    .action(async (options: { stack: string; envFile: string[]; program: string; json?: boolean }) => {
+    .option("--show-secrets", "print secret values instead of [secret] (never in CI logs)")
+    .action(async (options: { stack: string; envFile: string[]; program: string; json?: boolean; showSecrets?: boolean }) => {
       // Required lazily so other subcommands do not pay for loading the Pulumi SDK.
       const { runPlan, formatPlan } = require("./plan") as typeof import("./plan");
       const { ConfigError } = require("../config") as typeof import("../config");
       const { EscError } = require("./esc") as typeof import("./esc");
       try {
-        const plan = await runPlan({ root: process.cwd(), stack: options.stack, envFiles: options.envFile, program: options.program });
+        const plan = await runPlan({ root: process.cwd(), stack: options.stack, envFiles: options.envFile, program: options.program, showSecrets: options.showSecrets });
         process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
       } catch (err) {
         if (err instanceof ConfigError || err instanceof EscError) throw new UsageError(err.message);

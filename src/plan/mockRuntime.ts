@@ -15,6 +15,8 @@ export interface MockRunOptions {
   stack: string;
   config: Record<string, string>;
   secretKeys: Iterable<string>;
+  /** Print secret values instead of `[secret]` (like `pulumi preview --show-secrets`). */
+  showSecrets?: boolean;
 }
 
 export interface MockRun {
@@ -41,6 +43,7 @@ const COMPUTED_OUTPUTS: Record<string, (name: string, inputs: Record<string, unk
  * stack config, and records every resource it registers with its real inputs.
  */
 export async function runUnderMocks(options: MockRunOptions, program: () => unknown): Promise<MockRun> {
+  const reveal = options.showSecrets === true;
   pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
   const resources: RegisteredResource[] = [];
   const parents = new Map<string, string>();
@@ -49,7 +52,7 @@ export async function runUnderMocks(options: MockRunOptions, program: () => unkn
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
         const computed = COMPUTED_OUTPUTS[args.type]?.(args.name, inputs) ?? {};
-        resources.push({ type: args.type, name: args.name, parent: null, inputs: mask(inputs) as Record<string, unknown> });
+        resources.push({ type: args.type, name: args.name, parent: null, inputs: mask(inputs, reveal) as Record<string, unknown> });
         const id = args.type === "aws:s3/bucket:Bucket" ? String(inputs.bucket) : `${args.name}-id`;
         return { id, state: { ...inputs, ...computed } };
       },
@@ -78,34 +81,34 @@ export async function runUnderMocks(options: MockRunOptions, program: () => unkn
   await pulumi.runtime.disconnect();
   for (const resource of resources) resource.parent = parents.get(`${resource.type}::${resource.name}`) ?? null;
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value);
+  for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value, reveal);
   return { resources, outputs };
 }
 
-async function resolveOutput(value: unknown): Promise<unknown> {
+async function resolveOutput(value: unknown, reveal: boolean): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    if (await pulumi.isSecret(value)) return "[secret]";
+    if (!reveal && (await pulumi.isSecret(value))) return "[secret]";
     const resolved = await new Promise<unknown>((resolve) => value.apply((v) => resolve(v)));
-    return resolveOutput(resolved);
+    return resolveOutput(resolved, reveal);
   }
-  if (Array.isArray(value)) return Promise.all(value.map(resolveOutput));
+  if (Array.isArray(value)) return Promise.all(value.map((v) => resolveOutput(v, reveal)));
   if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await resolveOutput(v);
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveOutput(v, reveal);
     return out;
   }
-  return mask(value);
+  return mask(value, reveal);
 }
 
 /** Replaces secrets and unknowns with markers and the serialized dynamic provider with its digest. */
-export function mask(value: unknown, key?: string): unknown {
+export function mask(value: unknown, reveal = false, key?: string): unknown {
   if (value === UNKNOWN) return "[unknown]";
   if (key === "__provider" && typeof value === "string") return `[dynamic provider sha256:${createHash("sha256").update(value).digest("hex").slice(0, 16)}]`;
-  if (Array.isArray(value)) return value.map((v) => mask(v));
+  if (Array.isArray(value)) return value.map((v) => mask(v, reveal));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return "[secret]";
-    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, mask(record[k], k)]));
+    if (record[SIG_KEY] === SECRET_SIG) return reveal ? mask(record.value, reveal, key) : "[secret]";
+    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, mask(record[k], reveal, k)]));
   }
   return value;
 }

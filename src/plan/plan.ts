@@ -1,11 +1,13 @@
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { parseConfig } from "../config";
 import { runUnderMocks, type RegisteredResource } from "./mockRuntime";
 import { resolveStackConfig, type StackConfigSource } from "./stackConfig";
 
 export interface PlanOptions extends StackConfigSource {
   /** Program entry point, relative to root (default index.ts). */
   program?: string;
+  showSecrets?: boolean;
 }
 
 export interface Plan {
@@ -17,13 +19,16 @@ export interface Plan {
 /**
  * The offline plan: resolves the stack's config from its stack file and ESC environments,
  * runs the real program under Pulumi's mock engine and returns what a preview would register.
- * Config problems surface as the program's own ConfigError.
+ * Config problems surface as a ConfigError listing them all.
  */
 export async function runPlan(options: PlanOptions): Promise<Plan> {
   const raw = resolveStackConfig(options);
+  // Validate before the program runs: a ConfigError thrown inside the mock engine's stack
+  // callback would surface as an unhandled rejection with a stack trace, not as a problem list.
+  parseConfig(raw);
   const programPath = path.resolve(options.root, options.program ?? "index.ts");
   const { resources, outputs } = await runUnderMocks(
-    { project: raw.project, stack: raw.stack, config: raw.values, secretKeys: raw.secretKeys },
+    { project: raw.project, stack: raw.stack, config: raw.values, secretKeys: raw.secretKeys, showSecrets: options.showSecrets },
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded like `pulumi up` loads it
     () => require(programPath) as unknown,
   );

@@ -1,0 +1,87 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHART_REPOSITORY, chartValues, SECRET_KEYS, type ResourceSpec } from "./values";
+
+export interface LabelStudioArgs {
+  namespace: pulumi.Input<string>;
+  chartVersion: string;
+  hostname: string;
+  ingressClassName: string;
+  tlsClusterIssuer: string;
+  /** Where the pods reach the labelfish database (directly, or through egress-db-proxy). */
+  database: { host: string; port: number; database: string; user: string; sslmode: string; password: pulumi.Input<string> };
+  uploads: { bucketName: pulumi.Input<string>; region: string; endpoint?: string; accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+  /** HTTP(S)_PROXY/NO_PROXY for the pods when egress goes through the gateway; {} otherwise. */
+  proxyEnv: Record<string, string>;
+  resources?: ResourceSpec;
+}
+
+const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+
+/**
+ * Label Studio from the official chart, on the external labelfish database and the uploads
+ * bucket. Credentials live in one Secret created here; the release values only point at it, so
+ * they stay plain and reviewable in a preview.
+ */
+export class LabelStudio extends pulumi.ComponentResource {
+  readonly releaseName: pulumi.Output<string>;
+  readonly url: string;
+  readonly credentialsSecretName: pulumi.Output<string>;
+
+  constructor(name: string, args: LabelStudioArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("oceanid:labelstudio:LabelStudio", name, {}, opts);
+    const child = { parent: this };
+
+    // Generated once and kept in state: stable across previews, unlike the chart's own randAscii.
+    const djangoSecretKey = new random.RandomPassword(`${name}-django-secret-key`, { length: 50, special: false }, child);
+    const credentialsName = `${name}-credentials`;
+    const credentials = new k8s.core.v1.Secret(
+      credentialsName,
+      {
+        metadata: { name: credentialsName, namespace: args.namespace },
+        type: "Opaque",
+        stringData: {
+          [SECRET_KEYS.postgresPassword]: args.database.password,
+          [SECRET_KEYS.awsAccessKeyId]: args.uploads.accessKeyId,
+          [SECRET_KEYS.awsSecretAccessKey]: args.uploads.secretAccessKey,
+          [SECRET_KEYS.djangoSecretKey]: djangoSecretKey.result,
+        },
+      },
+      child,
+    );
+
+    const values = pulumi.output(args.uploads.bucketName).apply((bucketName) =>
+      chartValues({
+        hostname: args.hostname,
+        ingressClassName: args.ingressClassName,
+        tlsClusterIssuer: args.tlsClusterIssuer,
+        database: { host: args.database.host, port: args.database.port, database: args.database.database, user: args.database.user, sslmode: args.database.sslmode },
+        uploads: { bucketName, region: args.uploads.region, endpoint: args.uploads.endpoint },
+        credentialsSecretName: credentialsName,
+        proxyEnv: args.proxyEnv,
+        resources: args.resources ?? DEFAULT_RESOURCES,
+      }),
+    );
+
+    const release = new k8s.helm.v3.Release(
+      name,
+      {
+        name,
+        chart: "label-studio",
+        version: args.chartVersion,
+        repositoryOpts: { repo: CHART_REPOSITORY },
+        namespace: args.namespace,
+        values,
+        // Label Studio runs its migrations in an init container on first start; give it time.
+        timeout: 900,
+      },
+      { ...child, dependsOn: [credentials] },
+    );
+
+    this.releaseName = release.name;
+    this.url = `https://${args.hostname}`;
+    this.credentialsSecretName = credentials.metadata.name;
+    this.registerOutputs({ releaseName: this.releaseName, url: this.url, credentialsSecretName: this.credentialsSecretName });
+  }
+}

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `oceanid` command (bin/oceanid.cjs) in a child process, as a user would. */
+export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "oceanid.cjs"), ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  parent: string | null;
+  inputs: Record<string, any>;
+}
+
+export interface PlanJson {
+  stack: string;
+  resources: PlannedResource[];
+  outputs: Record<string, any>;
+}
+
+/** `oceanid plan --json` for a stack; fails the test with stderr when the plan fails. */
+export async function planJson(args: string[]): Promise<PlanJson> {
+  const result = await runCli(["plan", "--json", ...args]);
+  if (result.status !== 0) throw new Error(`oceanid plan ${args.join(" ")} exited ${result.status}:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as PlanJson;
+}
+
+export function findResource(plan: PlanJson, type: string, name: string): PlannedResource {
+  const found = plan.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} in the plan (has: ${plan.resources.map((r) => `${r.type} ${r.name}`).join(", ")})`);
+  return found;
+}

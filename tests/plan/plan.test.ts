@@ -1,0 +1,109 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planJson, runCli, type PlanJson } from "../harness/cli";
+
+const sortResources = (plan: PlanJson) => [...plan.resources].sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
+
+// Placeholder credentials from esc/default/*.yaml: none may appear in any plan output.
+const PLACEHOLDER_SECRETS = ["example%40pass", "example@pass", "example-password", "hf_EXAMPLEnotARealToken0", "cbkey_example_not_real", "placeholder-not-a-real", "example-secret-access-key-not-real", "EXAMPLE-ACCESS-KEY-ID", "example-label-studio-token"];
+
+describe("oceanid plan", () => {
+  let prod: PlanJson;
+  let prodText: string;
+
+  beforeAll(async () => {
+    prod = await planJson(["--stack", "prod"]);
+    prodText = (await runCli(["plan", "--stack", "prod"])).stdout;
+  });
+
+  it("plans prod from its ESC environment, with explicit providers only", () => {
+    expect(prod.stack).toBe("prod");
+    const types = prod.resources.map((r) => r.type);
+    expect(types).toContain("aws:s3/bucket:Bucket");
+    expect(types).toContain("kubernetes:helm.sh/v3:Release");
+    expect(types.filter((t) => t.startsWith("pulumi:providers:")).sort()).toEqual(["pulumi:providers:aws", "pulumi:providers:kubernetes"]);
+    expect(prod.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.name).toBe("oceanid-cluster-prod");
+  });
+
+  it("plans staging (other environment, S3-compatible endpoint, tcp-forward proxy)", async () => {
+    const staging = await planJson(["--stack", "staging"]);
+    const bucket = staging.resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+    expect(bucket?.inputs.bucket).toBe("labelstudio-goldfish-uploads-staging");
+    expect(staging.resources.find((r) => r.type === "pulumi:providers:aws")?.inputs).toMatchObject({ s3UsePathStyle: "true" });
+    expect(staging.outputs.uploadsBucket.endpoint).toBe("https://minio.staging.example.invalid");
+  });
+
+  it("registers identical inputs on a second evaluation (no perpetual diff)", async () => {
+    const again = await planJson(["--stack", "prod"]);
+    expect(sortResources(again)).toEqual(sortResources(prod));
+    expect(again.outputs).toEqual(prod.outputs);
+  });
+
+  it("never prints a secret, in JSON or text", () => {
+    const json = JSON.stringify(prod);
+    for (const secret of PLACEHOLDER_SECRETS) {
+      expect(json).not.toContain(secret);
+      expect(prodText).not.toContain(secret);
+    }
+    expect(prod.outputs.cleandataInClusterUrl).toBe("[secret]");
+    expect(prodText).toContain("+ kubernetes:helm.sh/v3:Release label-studio  (parent: label-studio)");
+  });
+
+  it("reads `esc env open --format json` output given with --env-file, treating credentials as secrets", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-env-"));
+    const prodEnv = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "esc", "default", "oceanid-cluster.yaml"), "utf8"));
+    const common = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "esc", "default", "oceanid-cluster-common.yaml"), "utf8"));
+    const host = "p.opened-cluster.db.postgresbridge.com";
+    const pulumiConfig: Record<string, unknown> = { ...common.values.pulumiConfig, "egress.podCidr": "10.42.0.0/16", "egress.serviceCidr": "10.43.0.0/16" };
+    for (const [key, value] of Object.entries(prodEnv.values.pulumiConfig as Record<string, unknown>)) {
+      pulumiConfig[key] = value && typeof value === "object" && "fn::secret" in value ? (value as Record<string, unknown>)["fn::secret"] : value;
+    }
+    pulumiConfig.labelStudioDbUrl = `postgresql://labelfish_owner:opened-secret@${host}:5432/labelfish`;
+    pulumiConfig.cleandataDbUrl = `postgresql://postgres:opened-secret@${host}:5432/cleandata`;
+    const file = path.join(dir, "prod.json");
+    fs.writeFileSync(file, JSON.stringify({ pulumiConfig }));
+    const opened = await planJson(["--stack", "prod", "--env-file", file]);
+    expect(JSON.stringify(opened)).not.toContain("opened-secret");
+    expect(opened.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "egress-db-proxy")?.inputs.spec.template.spec.containers[0].command).toContain(
+      `0.0.0.0:5432:${host}:5432`,
+    );
+  });
+
+  it("exits non-zero listing every config problem with its ESC path", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-env-"));
+    const file = path.join(dir, "broken.yaml");
+    fs.writeFileSync(
+      file,
+      YAML.stringify({ values: { pulumiConfig: { "aws.labelStudio.bucketName": "Not_A_Bucket", "ocean-cluster:aws.labelStudio.region": "us-east-1", hfDatasetRepo: { "fn::secret": "x/y" } } } }),
+    );
+    const result = await runCli(["plan", "--stack", "prod", "--env-file", file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^oceanid: Invalid stack configuration \(\d+ problems\):/);
+    for (const key of [
+      "pulumiConfig.oceanid-cluster:aws.labelStudio.bucketName",
+      "pulumiConfig.ocean-cluster:aws.labelStudio.region",
+      "pulumiConfig.oceanid-cluster:hfDatasetRepo",
+      "pulumiConfig.oceanid-cluster:kubeconfig",
+      "pulumiConfig.oceanid-cluster:labelStudioDbUrl",
+    ]) {
+      expect(result.stderr).toContain(`  - ${key}: `);
+    }
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a usage error, not a stack trace
+  });
+
+  it("names the missing stack file and the stacks that exist", async () => {
+    const result = await runCli(["plan", "--stack", "qa"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Pulumi.qa.yaml not found; known stacks: prod, staging");
+  });
+
+  it("has --help", async () => {
+    const result = await runCli(["plan", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("--env-file <file>");
+  });
+});
