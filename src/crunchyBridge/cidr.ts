@@ -1,7 +1,16 @@
 import type * as ipaddrTypes from "ipaddr.js";
 
-/** A CIDR the firewall would reject or misread; the message says how to fix it. */
-export class CidrError extends Error {}
+/**
+ * A CIDR the firewall would reject or misread; the message says how to fix it. Tagged by name
+ * rather than subclassed, for the same serialization reason as `crunchyBridgeError`.
+ */
+export function cidrError(message: string): Error {
+  return Object.assign(new Error(message), { name: "CidrError" });
+}
+
+export function isCidrError(err: unknown): err is Error {
+  return err instanceof Error && err.name === "CidrError";
+}
 
 export interface NormaliseOptions {
   /** Permit 0.0.0.0/0 and ::/0 (the whole internet). Off unless someone asks for it explicitly. */
@@ -18,29 +27,29 @@ export function normaliseCidr(input: string, options: NormaliseOptions = {}): st
   const ipaddr = require("ipaddr.js") as typeof ipaddrTypes;
   const text = input.trim();
   const [addressText, prefixText, ...rest] = text.split("/");
-  if (rest.length > 0 || addressText === "") throw new CidrError(`"${input}" is not a CIDR (expected e.g. 203.0.113.7/32 or 2001:db8::/48)`);
+  if (rest.length > 0 || addressText === "") throw cidrError(`"${input}" is not a CIDR (expected e.g. 203.0.113.7/32 or 2001:db8::/48)`);
   const v4 = ipaddr.IPv4.isValidFourPartDecimal(addressText);
-  if (!v4 && !ipaddr.IPv6.isValid(addressText)) throw new CidrError(`"${input}" is not an IPv4 or IPv6 address`);
+  if (!v4 && !ipaddr.IPv6.isValid(addressText)) throw cidrError(`"${input}" is not an IPv4 or IPv6 address`);
   const address = ipaddr.parse(addressText);
   if (address.kind() === "ipv6") {
     const v6 = address as ipaddrTypes.IPv6;
-    if (v6.zoneId !== undefined) throw new CidrError(`"${input}" has an IPv6 zone id, which a firewall rule cannot use`);
-    if (v6.isIPv4MappedAddress()) throw new CidrError(`"${input}" is an IPv4-mapped IPv6 address; write the IPv4 form (${v6.toIPv4Address().toString()})`);
+    if (v6.zoneId !== undefined) throw cidrError(`"${input}" has an IPv6 zone id, which a firewall rule cannot use`);
+    if (v6.isIPv4MappedAddress()) throw cidrError(`"${input}" is an IPv4-mapped IPv6 address; write the IPv4 form (${v6.toIPv4Address().toString()})`);
   }
   const maxPrefix = v4 ? 32 : 128;
   const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) throw new CidrError(`"${input}" has an invalid prefix length`);
-  if (prefix > maxPrefix) throw new CidrError(`"${input}": prefix length must be at most ${maxPrefix}`);
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) throw cidrError(`"${input}" has an invalid prefix length`);
+  if (prefix > maxPrefix) throw cidrError(`"${input}": prefix length must be at most ${maxPrefix}`);
   const network = v4
     ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${prefix}`)
     : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${prefix}`);
   const canonicalAddress = v4 ? address.toString() : (address as ipaddrTypes.IPv6).toRFC5952String();
   const canonicalNetwork = v4 ? network.toString() : (network as ipaddrTypes.IPv6).toRFC5952String();
   if (canonicalNetwork !== canonicalAddress) {
-    throw new CidrError(`"${input}" has host bits set: use ${canonicalNetwork}/${prefix} for the network, or ${canonicalAddress}/${maxPrefix} for the single host`);
+    throw cidrError(`"${input}" has host bits set: use ${canonicalNetwork}/${prefix} for the network, or ${canonicalAddress}/${maxPrefix} for the single host`);
   }
   if (prefix === 0 && !options.allowAnyAddress) {
-    throw new CidrError(`"${input}" allows every address; refused unless allowAnyAddress is set explicitly`);
+    throw cidrError(`"${input}" allows every address; refused unless allowAnyAddress is set explicitly`);
   }
   return `${canonicalNetwork}/${prefix}`;
 }

@@ -1,0 +1,131 @@
+import { cidrsOverlap, compareCidrs, isCidrError, normaliseCidr } from "./cidr";
+import type { LiveRule } from "./plan";
+
+/** One allowlist entry as the resource takes it. */
+export interface AllowlistRule {
+  cidr: string;
+  description: string;
+}
+
+/** Inputs of `FirewallAllowlist`, after `check` (CIDRs normalised, rules sorted, defaults filled). */
+export interface FirewallAllowlistInputs {
+  networkId: string;
+  rules: AllowlistRule[];
+  /** Also delete live rules this resource does not list (not only the ones it created). */
+  prune: boolean;
+  allowAnyAddress?: boolean;
+  apiUrl?: string;
+  /** Bump to roll out a provider code change deliberately (the engine cannot see code changes). */
+  version: string;
+}
+
+export interface FirewallAllowlistOutputs extends FirewallAllowlistInputs {
+  /** Rules this resource created: the only ones `delete` removes. */
+  ownedRuleIds: string[];
+  /** Live rules on the network that are not listed (always empty after an update with `prune`). */
+  extraRules: AllowlistRule[];
+}
+
+/** Pulumi's marker for a value not known yet during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const EID = /^[a-z2-7]{25}[aeimquy4]$/;
+const isUnknown = (value: unknown) => value !== undefined && JSON.stringify(value).includes(UNKNOWN);
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * Validates and normalises inputs without any network call. Unknown values (preview) pass
+ * through unchecked; they are checked again once known.
+ */
+export function checkAllowlistInputs(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const inputs: Record<string, unknown> = { ...news, prune: news.prune ?? false, allowAnyAddress: news.allowAnyAddress ?? false };
+
+  if (!isUnknown(news.networkId) && (typeof news.networkId !== "string" || !EID.test(news.networkId))) {
+    fail("networkId", `expected a CrunchyBridge network id (26 lowercase base32 characters), got ${JSON.stringify(news.networkId)}`);
+  }
+  for (const key of ["prune", "allowAnyAddress"] as const) {
+    if (!isUnknown(inputs[key]) && typeof inputs[key] !== "boolean") fail(key, "expected a boolean");
+  }
+  if (!isUnknown(news.version) && (typeof news.version !== "string" || news.version === "")) fail("version", "expected a non-empty string");
+  if (news.apiUrl !== undefined && !isUnknown(news.apiUrl) && (typeof news.apiUrl !== "string" || !/^https?:\/\/[^/]/.test(news.apiUrl))) {
+    fail("apiUrl", "expected an http(s) URL");
+  }
+
+  if (!isUnknown(news.rules)) {
+    if (!Array.isArray(news.rules) || news.rules.length === 0) {
+      fail("rules", "expected at least one rule: an empty allowlist locks every client out");
+    } else {
+      const allowAnyAddress = inputs.allowAnyAddress === true;
+      const rules = news.rules.map((raw: unknown, i) => normaliseRule(raw, `rules[${i}]`, allowAnyAddress, fail));
+      const known = rules.filter((r): r is AllowlistRule => r !== undefined && !isUnknown(r.cidr));
+      for (let i = 0; i < known.length; i++) {
+        for (let j = i + 1; j < known.length; j++) {
+          if (cidrsOverlap(known[i].cidr, known[j].cidr)) fail("rules", `${known[i].cidr} and ${known[j].cidr} overlap; the API refuses overlapping rules`);
+        }
+      }
+      if (rules.every((r) => r !== undefined)) inputs.rules = sortAllowlist(rules as AllowlistRule[]);
+    }
+  }
+  return { inputs, failures };
+}
+
+function normaliseRule(raw: unknown, property: string, allowAnyAddress: boolean, fail: (p: string, r: string) => void): AllowlistRule | undefined {
+  const rule = raw as Partial<Record<keyof AllowlistRule, unknown>> | null;
+  if (rule === null || typeof rule !== "object") return void fail(property, "expected { cidr, description }");
+  const description = rule.description ?? "";
+  if (typeof description !== "string") return void fail(`${property}.description`, "expected a string");
+  if (isUnknown(rule.cidr)) return { cidr: rule.cidr as string, description };
+  if (typeof rule.cidr !== "string") return void fail(`${property}.cidr`, "expected a CIDR string");
+  try {
+    return { cidr: normaliseCidr(rule.cidr, { allowAnyAddress }), description };
+  } catch (err) {
+    if (isCidrError(err)) return void fail(`${property}.cidr`, err.message);
+    throw err;
+  }
+}
+
+export function sortAllowlist(rules: AllowlistRule[]): AllowlistRule[] {
+  return [...rules].sort((a, b) => compareCidrs(a.cidr, b.cidr));
+}
+
+/**
+ * Which properties differ between state (old outputs) and new inputs: pure, no network.
+ * `rules` compares as a set of {cidr, description}; `extraRules` counts only with `prune`
+ * (hand-added rules found by refresh that the next update would delete). An unknown value
+ * counts as changed; an unknown `networkId` may mean a different network, hence replace.
+ */
+export function diffAllowlist(olds: Partial<FirewallAllowlistOutputs>, news: Partial<FirewallAllowlistInputs>): { changed: string[]; replaces: string[] } {
+  const same = (a: unknown, b: unknown) => !isUnknown(b) && JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const asSet = (rules: unknown) => (Array.isArray(rules) && !isUnknown(rules) ? sortAllowlist(rules as AllowlistRule[]).map((r) => ({ cidr: r.cidr, description: r.description ?? "" })) : rules);
+  const changed: string[] = [];
+  if (!same(olds.networkId, news.networkId)) changed.push("networkId");
+  if (!same(asSet(olds.rules), asSet(news.rules))) changed.push("rules");
+  if (!same(olds.prune ?? false, news.prune ?? false)) changed.push("prune");
+  if (!same(olds.allowAnyAddress ?? false, news.allowAnyAddress ?? false)) changed.push("allowAnyAddress");
+  if (!same(olds.apiUrl, news.apiUrl)) changed.push("apiUrl");
+  if (!same(olds.version, news.version)) changed.push("version");
+  if (news.prune === true && (olds.extraRules ?? []).length > 0) changed.push("extraRules");
+  return { changed, replaces: changed.includes("networkId") ? ["networkId"] : [] };
+}
+
+/** Outputs from the inputs and the live allowlist (after a reconcile, or as read on refresh). */
+export function allowlistOutputs(inputs: FirewallAllowlistInputs, live: LiveRule[], owned: string[]): FirewallAllowlistOutputs {
+  const liveByCidr = new Map(live.map((r) => [r.cidr, r]));
+  const listed = new Set(inputs.rules.map((r) => r.cidr));
+  return {
+    networkId: inputs.networkId,
+    // Listed rules that are live, with their live description: a rule deleted by hand drops out.
+    rules: sortAllowlist(inputs.rules.flatMap((r) => (liveByCidr.has(r.cidr) ? [{ cidr: r.cidr, description: liveByCidr.get(r.cidr)?.description ?? "" }] : []))),
+    prune: inputs.prune,
+    allowAnyAddress: inputs.allowAnyAddress ?? false,
+    ...(inputs.apiUrl === undefined ? {} : { apiUrl: inputs.apiUrl }),
+    version: inputs.version,
+    ownedRuleIds: owned.filter((id) => live.some((r) => r.id === id)).sort(),
+    extraRules: sortAllowlist(live.filter((r) => !listed.has(r.cidr)).map((r) => ({ cidr: r.cidr, description: r.description ?? "" }))),
+  };
+}

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient, isCrunchyBridgeError, parseRetryAfter, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
+import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
+
+const KEY = "cbkey_client_test_secret_0123456789";
+const NET = "ooer7tenangenjelkxbkgz6sdi";
+const RULES = `/networks/${NET}/firewall-rules`;
+
+let fake: FakeCrunchyBridge;
+afterEach(() => fake?.close());
+
+async function setup(rules: string[] = ["10.0.0.1/32"], options: Partial<ClientOptions> & { pageSize?: number } = {}) {
+  const { pageSize, ...clientOptions } = options;
+  fake = await startFakeCrunchyBridge({ apiKey: KEY, networks: { [NET]: rules }, pageSize });
+  return createClient({ apiKey: KEY, apiUrl: fake.url, minBackoffMs: 50, timeoutMs: 2000, ...clientOptions });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<CrunchyBridgeError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  if (!isCrunchyBridgeError(err)) throw new Error(`expected a CrunchyBridgeError, got ${String(err)}`);
+  return err;
+}
+
+describe("CrunchyBridge client against the fake API", () => {
+  it("lists, creates (201, {rule, description}) and deletes with the documented paths and Bearer auth", async () => {
+    const client = await setup();
+    const created = await client.createFirewallRule(NET, "157.173.210.123/32", "gateway");
+    expect(created).toMatchObject({ rule: "157.173.210.123/32", description: "gateway" });
+    expect((await client.listFirewallRules(NET)).map((r) => r.rule)).toEqual(["10.0.0.1/32", "157.173.210.123/32"]);
+    expect(await client.deleteFirewallRule(NET, created.id)).toBe("deleted");
+    expect(fake.calls()).toEqual([`POST ${RULES}`, `GET ${RULES}`, `DELETE ${RULES}/${created.id}`]);
+    const post = fake.server.requests[0];
+    expect(post.body).toEqual({ rule: "157.173.210.123/32", description: "gateway" });
+    expect(post.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(post.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("treats 410 (deleted before) and 404 (never existed) on DELETE as already gone", async () => {
+    const client = await setup();
+    const [rule] = await client.listFirewallRules(NET);
+    fake.removeRuleByHand(NET, rule.id);
+    expect(await client.deleteFirewallRule(NET, rule.id)).toBe("absent");
+    expect(await client.deleteFirewallRule(NET, "neverexistedneverexistedaa")).toBe("absent");
+    expect(fake.calls()).toHaveLength(3);
+  });
+
+  it("follows next_cursor when the list pages", async () => {
+    const client = await setup(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"], { pageSize: 2 });
+    expect((await client.listFirewallRules(NET)).map((r) => r.rule)).toEqual(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"]);
+    expect(fake.server.requests.map((r) => r.query.get("cursor"))).toEqual([null, "2"]);
+  });
+
+  it("waits out 429 Retry-After before retrying", async () => {
+    const client = await setup();
+    fake.server.inject(/^GET /, { kind: "status", status: 429, headers: { "retry-after": "1" }, body: { message: "slow down", request_id: "r-429" } });
+    const started = Date.now();
+    expect(await client.listFirewallRules(NET)).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(fake.calls()).toEqual([`GET ${RULES}`, `GET ${RULES}`]);
+  });
+
+  it("fails fast when Retry-After asks for longer than it will wait", async () => {
+    const client = await setup([], { maxRetryAfterMs: 5000 });
+    fake.server.inject(/^GET /, { kind: "status", status: 429, headers: { "retry-after": "3600" }, body: { message: "slow down", request_id: "r-429" } });
+    const err = await rejection(client.listFirewallRules(NET));
+    expect(err.message).toMatch(/429 slow down \(request_id r-429\).*Retry-After 3600 s/);
+    expect(fake.calls()).toHaveLength(1);
+  });
+
+  it("retries 5xx, timeouts and connection resets", async () => {
+    const client = await setup([], { timeoutMs: 300 });
+    fake.server.inject(/^GET /, { kind: "status", status: 503, body: { message: "unavailable", request_id: "r-503" } });
+    fake.server.inject(/^GET /, { kind: "delay", ms: 1000 });
+    fake.server.inject(/^GET /, { kind: "reset" });
+    expect(await client.listFirewallRules(NET)).toEqual([]);
+    expect(fake.calls()).toHaveLength(4);
+  });
+
+  it("reuses one Idempotency-Key across the retries of a POST, so a timed-out create lands once", async () => {
+    const client = await setup([], { timeoutMs: 300 });
+    fake.server.inject(/^POST /, { kind: "delay", ms: 800 });
+    const created = await client.createFirewallRule(NET, "157.173.210.123/32", null);
+    await new Promise((resolve) => setTimeout(resolve, 900)); // let the slow first attempt land too
+    expect(fake.rules(NET).map((r) => r.id)).toEqual([created.id]);
+    const keys = fake.server.requests.map((r) => r.headers["idempotency-key"]);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(keys[1]);
+  });
+
+  it("gives up after the configured retries with the API's message and request_id", async () => {
+    const client = await setup([], { retries: 2 });
+    for (let i = 0; i < 3; i++) fake.server.inject(/^GET /, { kind: "status", status: 500, body: { message: "boom", request_id: `r-${i}` } });
+    const err = await rejection(client.listFirewallRules(NET));
+    expect(err.message).toMatch(/^GET \/networks\/\S+\/firewall-rules: 500 boom \(request_id r-\d\) \(gave up after 3 attempts\)$/);
+    expect([err.status, err.transient]).toEqual([500, true]);
+  });
+
+  it("does not retry other 4xx and reports message and request_id", async () => {
+    const client = await setup();
+    const err = await rejection(client.createFirewallRule(NET, "10.0.0.0/8", null));
+    expect(err.message).toMatch(/400 rule overlaps with existing rule 10\.0\.0\.1\/32 \(request_id [0-9a-f-]+\)$/);
+    expect([err.status, err.requestId, fake.calls().length]).toEqual([400, err.requestId, 1]);
+  });
+
+  it("never puts the API key in an error, even when the server echoes the request headers", async () => {
+    const client = await setup();
+    fake.server.inject(/^GET /, { kind: "status", status: 400, body: { message: `bad header: authorization: Bearer ${KEY}`, request_id: "r-echo" } });
+    const echoed = await rejection(client.listFirewallRules(NET));
+    expect(echoed.message).toContain("Bearer [redacted]");
+    const wrongKey = createClient({ apiKey: "cbkey_wrong", apiUrl: fake.url });
+    const unauthorised = await rejection(wrongKey.listFirewallRules(NET));
+    expect(unauthorised.status).toBe(401);
+    for (const err of [echoed, unauthorised]) expect(`${err.message}\n${err.stack}\n${JSON.stringify(err)}`).not.toContain(KEY);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it("reads delay-seconds and HTTP dates, ignores junk", () => {
+    const now = Date.parse("2025-01-01T00:00:00Z");
+    expect(parseRetryAfter("2", now)).toBe(2000);
+    expect(parseRetryAfter("Wed, 01 Jan 2025 00:00:05 GMT", now)).toBe(5000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const registered: pulumi.runtime.MockResourceArgs[] = [];
+
+beforeAll(() => {
+  process.env.CRUNCHY_BRIDGE_API_KEY = "cbkey_must_not_be_captured";
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push(args);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "oceanid-cluster",
+    "test",
+    true,
+  );
+});
+
+describe("FirewallAllowlist", () => {
+  it("registers under its own dynamic type token with plain inputs and no key", async () => {
+    const { FirewallAllowlist } = await import("../../src/crunchyBridge/resource");
+    const allowlist = new FirewallAllowlist("crunchy-firewall", {
+      networkId: "ooer7tenangenjelkxbkgz6sdi",
+      rules: [{ cidr: "157.173.210.123/32", description: "srv712429-oceanid egress gateway" }],
+      prune: true,
+      version: "1",
+    });
+    await new Promise<string>((resolve) => allowlist.urn.apply(resolve));
+    expect(registered.map((r) => [r.type, r.name])).toEqual([["pulumi-nodejs:dynamic/crunchybridge:FirewallAllowlist", "crunchy-firewall"]]);
+    const { __provider, ...inputs } = registered[0].inputs as Record<string, unknown>;
+    expect(inputs).toEqual({
+      networkId: "ooer7tenangenjelkxbkgz6sdi",
+      rules: [{ cidr: "157.173.210.123/32", description: "srv712429-oceanid egress gateway" }],
+      prune: true,
+      allowAnyAddress: false,
+      version: "1",
+    });
+    expect(typeof __provider).toBe("string");
+    expect(JSON.stringify(registered[0].inputs)).not.toContain("cbkey_");
+  });
+});
