@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FirewallAllowlist } from "../../src/crunchyBridge/resource";
 
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 
@@ -21,7 +22,6 @@ beforeAll(() => {
 
 describe("FirewallAllowlist", () => {
   it("registers under its own dynamic type token with plain inputs and no key", async () => {
-    const { FirewallAllowlist } = await import("../../src/crunchyBridge/resource");
     const allowlist = new FirewallAllowlist("crunchy-firewall", {
       networkId: "ooer7tenangenjelkxbkgz6sdi",
       rules: [{ cidr: "157.173.210.123/32", description: "srv712429-oceanid egress gateway" }],
