@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "../plan/command";
 import { registerMigrateCommand } from "../migrations/command";
+import { registerFirewallCommand } from "../crunchyBridge/command";
 
 /** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
 export class UsageError extends Error {}
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPlanCommand(program);
   registerMigrateCommand(program);
+  registerFirewallCommand(program);
   return program;
 }
 
