@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { evaluateEnvironmentFile, localEnvironments, unwrapSecrets } from "../../src/plan/esc";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -50,4 +53,19 @@ export function findResource(plan: PlanJson, type: string, name: string): Planne
   const found = plan.resources.find((r) => r.type === type && r.name === name);
   if (!found) throw new Error(`no ${type} named ${name} in the plan (has: ${plan.resources.map((r) => `${r.type} ${r.name}`).join(", ")})`);
   return found;
+}
+
+/**
+ * Writes the prod example environment as `esc env open --format json` would print it
+ * (secrets in plain text), with some pulumiConfig keys replaced; returns the file path.
+ */
+export function openedEnvironmentFile(overrides: Record<string, unknown>, stackEnv = "oceanid-cluster"): string {
+  const locate = localEnvironments(repoRoot);
+  const values = unwrapSecrets(evaluateEnvironmentFile(locate(`default/${stackEnv}`), locate)) as { pulumiConfig: Record<string, unknown> };
+  const pulumiConfig = { ...values.pulumiConfig, ...overrides };
+  for (const [key, value] of Object.entries(pulumiConfig)) if (value === undefined) delete pulumiConfig[key];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-env-"));
+  const file = path.join(dir, `${stackEnv}.json`);
+  fs.writeFileSync(file, JSON.stringify({ ...values, pulumiConfig }));
+  return file;
 }

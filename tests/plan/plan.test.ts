@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planJson, runCli, type PlanJson } from "../harness/cli";
+import { openedEnvironmentFile, planJson, runCli, type PlanJson } from "../harness/cli";
 
 const sortResources = (plan: PlanJson) => [...plan.resources].sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
 
@@ -53,18 +53,11 @@ describe("oceanid plan", () => {
   });
 
   it("reads `esc env open --format json` output given with --env-file, treating credentials as secrets", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-env-"));
-    const prodEnv = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "esc", "default", "oceanid-cluster.yaml"), "utf8"));
-    const common = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "esc", "default", "oceanid-cluster-common.yaml"), "utf8"));
     const host = "p.opened-cluster.db.postgresbridge.com";
-    const pulumiConfig: Record<string, unknown> = { ...common.values.pulumiConfig, "egress.podCidr": "10.42.0.0/16", "egress.serviceCidr": "10.43.0.0/16" };
-    for (const [key, value] of Object.entries(prodEnv.values.pulumiConfig as Record<string, unknown>)) {
-      pulumiConfig[key] = value && typeof value === "object" && "fn::secret" in value ? (value as Record<string, unknown>)["fn::secret"] : value;
-    }
-    pulumiConfig.labelStudioDbUrl = `postgresql://labelfish_owner:opened-secret@${host}:5432/labelfish`;
-    pulumiConfig.cleandataDbUrl = `postgresql://postgres:opened-secret@${host}:5432/cleandata`;
-    const file = path.join(dir, "prod.json");
-    fs.writeFileSync(file, JSON.stringify({ pulumiConfig }));
+    const file = openedEnvironmentFile({
+      labelStudioDbUrl: `postgresql://labelfish_owner:opened-secret@${host}:5432/labelfish`,
+      cleandataDbUrl: `postgresql://postgres:opened-secret@${host}:5432/cleandata`,
+    });
     const opened = await planJson(["--stack", "prod", "--env-file", file]);
     expect(JSON.stringify(opened)).not.toContain("opened-secret");
     expect(opened.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "egress-db-proxy")?.inputs.spec.template.spec.containers[0].command).toContain(
