@@ -76,7 +76,7 @@ export interface LockOptions {
 
 async function describeHolder(client: Client, key: string): Promise<string> {
   const { rows } = await client.query<{ pid: number; application_name: string; client_addr: string | null; backend_start: Date }>(
-    `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
