@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { loadConfig } from "./src/config";
 import { EgressDbProxy, EgressGateway } from "./src/egress/component";
 import { HuggingFaceDatasetSecret } from "./src/huggingFace/component";
@@ -11,9 +12,9 @@ const config = loadConfig();
 // Default providers are disabled (Pulumi.yaml): every resource goes through one of these two,
 // built from config alone.
 const awsUploads = uploadsProvider("uploads", config.uploads);
-const cluster = { provider: new k8s.Provider("cluster", { kubeconfig: config.kubeconfig, enableServerSideApply: true }) };
+const cluster = { provider: new KubernetesProvider("cluster", { kubeconfig: config.kubeconfig, enableServerSideApply: true }) };
 
-const appsNamespace = new k8s.core.v1.Namespace("apps", { metadata: { name: config.labelStudio.namespace } }, cluster);
+const appsNamespace = new Namespace("apps", { metadata: { name: config.labelStudio.namespace } }, cluster);
 const inApps = { ...cluster, dependsOn: [appsNamespace] };
 
 const uploads = new UploadsBucket(

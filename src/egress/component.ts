@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import * as k8s from "@pulumi/kubernetes";
+import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment";
+import { ConfigMap } from "@pulumi/kubernetes/core/v1/configMap";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
+import { Service } from "@pulumi/kubernetes/core/v1/service";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import * as pulumi from "@pulumi/pulumi";
 import { formatPostgresUrl } from "../postgresUrl";
 import { DB_PROXY_PORT, dbProxyContainer, type DbProxyMode } from "./dbProxy";
@@ -45,12 +50,12 @@ export class EgressGateway extends pulumi.ComponentResource {
     const child = { parent: this };
     const clusterCidrs = [args.podCidr, args.serviceCidr];
 
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: "egress-system" } }, child);
+    const namespace = new Namespace(`${name}-namespace`, { metadata: { name: "egress-system" } }, child);
     const ns = namespace.metadata.name;
     const conf = squidConf({ port: GATEWAY_PORT, clientCidrs: clusterCidrs, tlsPorts: [443] });
-    const config = new k8s.core.v1.ConfigMap(`${name}-squid`, { metadata: { name: "egress-gateway-squid", namespace: ns }, data: { "squid.conf": conf } }, child);
+    const config = new ConfigMap(`${name}-squid`, { metadata: { name: "egress-gateway-squid", namespace: ns }, data: { "squid.conf": conf } }, child);
 
-    new k8s.apps.v1.Deployment(
+    new Deployment(
       name,
       {
         metadata: { name: "egress-gateway", namespace: ns, labels: GATEWAY_LABELS },
@@ -80,17 +85,17 @@ export class EgressGateway extends pulumi.ComponentResource {
       },
       child,
     );
-    const service = new k8s.core.v1.Service(
+    const service = new Service(
       `${name}-service`,
       { metadata: { name: "egress-gateway", namespace: ns, labels: GATEWAY_LABELS }, spec: { selector: GATEWAY_LABELS, ports: [{ name: "proxy", port: GATEWAY_PORT, targetPort: GATEWAY_PORT }] } },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    new NetworkPolicy(
       `${name}-policy`,
       { metadata: { name: "egress-gateway", namespace: ns }, spec: gatewayPolicy({ gatewayLabels: GATEWAY_LABELS, gatewayPort: GATEWAY_PORT, clientNamespace: args.appsNamespace, clusterCidrs }) },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    new NetworkPolicy(
       `${name}-apps-default-deny`,
       {
         metadata: { name: "default-deny-egress", namespace: args.appsNamespace },
@@ -135,14 +140,14 @@ export class EgressDbProxy extends pulumi.ComponentResource {
     const tunnel = args.mode === "ssh-tunnel";
 
     const sshSecret = tunnel
-      ? new k8s.core.v1.Secret(
+      ? new Secret(
           `${name}-ssh`,
           { metadata: { name: "egress-db-proxy-ssh", namespace: args.namespace }, type: "Opaque", stringData: { id: args.tethys.privateKey, known_hosts: args.tethys.knownHosts } },
           child,
         )
       : undefined;
 
-    new k8s.apps.v1.Deployment(
+    new Deployment(
       name,
       {
         metadata: { name: "egress-db-proxy", namespace: args.namespace, labels: DB_PROXY_LABELS },
@@ -162,12 +167,12 @@ export class EgressDbProxy extends pulumi.ComponentResource {
       },
       child,
     );
-    const service = new k8s.core.v1.Service(
+    const service = new Service(
       `${name}-service`,
       { metadata: { name: "egress-db-proxy", namespace: args.namespace, labels: DB_PROXY_LABELS }, spec: { selector: DB_PROXY_LABELS, ports: [{ name: "postgres", port: DB_PROXY_PORT, targetPort: DB_PROXY_PORT }] } },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    new NetworkPolicy(
       `${name}-policy`,
       {
         metadata: { name: "egress-db-proxy-upstream", namespace: args.namespace },

@@ -1,6 +1,6 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 
-type Container = k8s.types.input.core.v1.Container;
+type Container = k8sInput.core.v1.Container;
 
 export const DB_PROXY_PORT = 5432;
 /** Where the tunnel's key and known_hosts are mounted (from a Secret, mode 0400). */

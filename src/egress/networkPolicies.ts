@@ -1,6 +1,6 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 
-type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type PolicySpec = k8sInput.networking.v1.NetworkPolicySpec;
 
 const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
 const dns = { to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] };

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DatasetSecretArgs {
@@ -16,7 +16,7 @@ export class HuggingFaceDatasetSecret extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatasetSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("oceanid:huggingface:DatasetSecret", name, {}, opts);
-    const secret = new k8s.core.v1.Secret(
+    const secret = new Secret(
       name,
       {
         metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "oceanid", "app.kubernetes.io/component": "annotations-sink" } },

@@ -1,6 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
+import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { RandomPassword } from "@pulumi/random/randomPassword";
 import { CHART_REPOSITORY, chartValues, SECRET_KEYS, type ResourceSpec } from "./values";
 
 export interface LabelStudioArgs {
@@ -34,9 +35,9 @@ export class LabelStudio extends pulumi.ComponentResource {
     const child = { parent: this };
 
     // Generated once and kept in state: stable across previews, unlike the chart's own randAscii.
-    const djangoSecretKey = new random.RandomPassword(`${name}-django-secret-key`, { length: 50, special: false }, child);
+    const djangoSecretKey = new RandomPassword(`${name}-django-secret-key`, { length: 50, special: false }, child);
     const credentialsName = `${name}-credentials`;
-    const credentials = new k8s.core.v1.Secret(
+    const credentials = new Secret(
       credentialsName,
       {
         metadata: { name: credentialsName, namespace: args.namespace },
@@ -64,7 +65,7 @@ export class LabelStudio extends pulumi.ComponentResource {
       }),
     );
 
-    const release = new k8s.helm.v3.Release(
+    const release = new Release(
       name,
       {
         name,

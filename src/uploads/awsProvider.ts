@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface UploadsProviderArgs {
@@ -12,11 +12,11 @@ export interface UploadsProviderArgs {
  * The AWS provider for the uploads bucket, from config only. For an S3-compatible endpoint it
  * uses path-style addressing and skips the AWS-only credential, account and region checks.
  */
-export function uploadsProvider(name: string, args: UploadsProviderArgs, opts?: pulumi.CustomResourceOptions): aws.Provider {
-  return new aws.Provider(
+export function uploadsProvider(name: string, args: UploadsProviderArgs, opts?: pulumi.CustomResourceOptions): Provider {
+  return new Provider(
     name,
     {
-      region: args.region as aws.Region,
+      region: args.region,
       accessKey: args.accessKeyId,
       secretKey: args.secretAccessKey,
       ...(args.endpoint

@@ -1,4 +1,11 @@
-import * as aws from "@pulumi/aws";
+import { Bucket } from "@pulumi/aws/s3/bucket";
+import { BucketCorsConfiguration } from "@pulumi/aws/s3/bucketCorsConfiguration";
+import { BucketLifecycleConfiguration } from "@pulumi/aws/s3/bucketLifecycleConfiguration";
+import { BucketOwnershipControls } from "@pulumi/aws/s3/bucketOwnershipControls";
+import { BucketPolicy } from "@pulumi/aws/s3/bucketPolicy";
+import { BucketPublicAccessBlock } from "@pulumi/aws/s3/bucketPublicAccessBlock";
+import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
+import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketSettings, denyInsecureTransportPolicy, type LifecycleDays } from "./settings";
 
@@ -30,37 +37,37 @@ export class UploadsBucket extends pulumi.ComponentResource {
     const settings = bucketSettings(args);
     const child = { parent: this };
 
-    const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false }, { ...child, protect: true });
+    const bucket = new Bucket(name, { bucket: args.bucketName, forceDestroy: false }, { ...child, protect: true });
     const bucketRef = { bucket: bucket.id };
     const skipped = new Set(settings.skipped.map((s) => s.feature));
     for (const { feature, reason } of settings.skipped) {
       void pulumi.log.warn(`uploads bucket: ${feature} skipped on ${args.endpoint}: ${reason}`, this);
     }
 
-    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { ...bucketRef, versioningConfiguration: { status: "Enabled" } }, child);
+    const versioning = new BucketVersioning(`${name}-versioning`, { ...bucketRef, versioningConfiguration: { status: "Enabled" } }, child);
     const dependsOn: pulumi.Resource[] = [versioning];
     if (!skipped.has("publicAccessBlock")) {
       dependsOn.push(
-        new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { ...bucketRef, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child),
+        new BucketPublicAccessBlock(`${name}-public-access`, { ...bucketRef, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child),
       );
     }
     if (!skipped.has("ownershipControls")) {
-      new aws.s3.BucketOwnershipControls(`${name}-ownership`, { ...bucketRef, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+      new BucketOwnershipControls(`${name}-ownership`, { ...bucketRef, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
     }
     if (!skipped.has("serverSideEncryption")) {
-      new aws.s3.BucketServerSideEncryptionConfiguration(
+      new BucketServerSideEncryptionConfiguration(
         `${name}-encryption`,
         { ...bucketRef, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
         child,
       );
     }
     if (!skipped.has("cors")) {
-      new aws.s3.BucketCorsConfiguration(`${name}-cors`, { ...bucketRef, corsRules: settings.cors }, child);
+      new BucketCorsConfiguration(`${name}-cors`, { ...bucketRef, corsRules: settings.cors }, child);
     }
     // Noncurrent-version rules need versioning in place first.
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { ...bucketRef, rules: settings.lifecycleRules }, { ...child, dependsOn: [versioning] });
+    new BucketLifecycleConfiguration(`${name}-lifecycle`, { ...bucketRef, rules: settings.lifecycleRules }, { ...child, dependsOn: [versioning] });
     // The public access block must exist before a policy, or S3 may evaluate it as public.
-    new aws.s3.BucketPolicy(`${name}-tls-only`, { ...bucketRef, policy: bucket.arn.apply(denyInsecureTransportPolicy) }, { ...child, dependsOn });
+    new BucketPolicy(`${name}-tls-only`, { ...bucketRef, policy: bucket.arn.apply(denyInsecureTransportPolicy) }, { ...child, dependsOn });
 
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
