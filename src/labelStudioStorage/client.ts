@@ -1,5 +1,5 @@
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
-import { AmbiguousWriteError, isTransient, LabelStudioApiError, LabelStudioAuthError, NetworkError, redact } from "./errors";
+import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError, redact } from "./errors";
 import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from "./retry";
 import type { Direction, LsStorage, Project } from "./types";
 
@@ -115,14 +115,12 @@ export class LabelStudioClient {
           return await this.attempt<T>(method, path, options);
         } catch (err) {
           // The create may have happened: let the caller look before posting again.
-          if (!idempotent && (err instanceof NetworkError || (err instanceof LabelStudioApiError && err.status >= 500))) {
-            throw new AmbiguousWriteError(err);
-          }
+          if (!idempotent && (isNetworkError(err) || (isLabelStudioApiError(err) && err.status >= 500))) throw ambiguousWriteError(err);
           throw err;
         }
       },
       this.retry,
-      (err) => (idempotent ? isTransient(err) : err instanceof LabelStudioApiError && err.status === 429),
+      (err) => (idempotent ? isTransient(err) : isLabelStudioApiError(err) && err.status === 429),
     );
   }
 
@@ -140,7 +138,7 @@ export class LabelStudioClient {
     return withRetry(async () => {
       const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
       const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
-      if (!access) throw new LabelStudioAuthError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, res.status, "no access token", {});
+      if (!access) throw labelStudioApiError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, 401, "no access token", {});
       this.secrets.push(access);
       return access;
     }, this.retry);
@@ -168,7 +166,7 @@ export class LabelStudioClient {
         err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
           ? `no answer within ${timeoutMs} ms`
           : describeNetworkError(err);
-      throw new NetworkError(this.clean(`Label Studio ${method} ${path}: ${reason}`));
+      throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`));
     }
   }
 
@@ -183,10 +181,9 @@ export class LabelStudioClient {
         this.auth.kind === "legacy"
           ? " — check the token; a legacy token also needs legacy tokens enabled (Organization → Access Token Settings)"
           : " — check the personal access token (it may be revoked or expired)";
-      throw new LabelStudioAuthError(message + hint, res.status, this.clean(detail), cleanFields);
+      throw labelStudioApiError(message + hint, res.status, this.clean(detail), cleanFields);
     }
-    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-    throw new LabelStudioApiError(message, res.status, this.clean(detail), cleanFields, retryAfterMs);
+    throw labelStudioApiError(message, res.status, this.clean(detail), cleanFields, parseRetryAfter(res.headers.get("retry-after")));
   }
 
   private clean(text: string): string {

@@ -1,43 +1,59 @@
-/** Label Studio answered with an error status; message carries `detail` and the field errors. */
-export class LabelStudioApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly detail: string,
-    readonly fieldErrors: Readonly<Record<string, readonly string[]>>,
-    /** Seconds-or-date `Retry-After` turned into milliseconds, for 429/503. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = "LabelStudioApiError";
-  }
-}
+/*
+ * Errors are plain `Error`s tagged by `name`, with guards instead of `instanceof`: the dynamic
+ * provider's code is serialized, and closure serialization turns classes into functions, so a
+ * subclass of Error loses its message and prototype in the provider process.
+ */
 
-/** 401/403: retrying cannot help, and every other project would fail the same way. */
-export class LabelStudioAuthError extends LabelStudioApiError {
-  override name = "LabelStudioAuthError";
+export interface LabelStudioApiError extends Error {
+  name: "LabelStudioApiError" | "LabelStudioAuthError";
+  status: number;
+  detail: string;
+  fieldErrors: Readonly<Record<string, readonly string[]>>;
+  /** `Retry-After` (seconds or date) in milliseconds, for 429/503. */
+  retryAfterMs?: number;
 }
 
 /** No answer: connection refused/reset or timeout. */
-export class NetworkError extends Error {
-  override name = "NetworkError";
+export interface NetworkError extends Error {
+  name: "NetworkError";
 }
 
 /**
  * A create whose outcome is unknown (timeout, reset, 5xx after the request reached the
  * server): the storage may exist now, so the caller must list again instead of re-posting.
  */
-export class AmbiguousWriteError extends Error {
-  override name = "AmbiguousWriteError";
-  constructor(readonly cause: Error) {
-    super(cause.message);
-  }
+export interface AmbiguousWriteError extends Error {
+  name: "AmbiguousWriteError";
+  cause: Error;
 }
+
+export function tagged<E extends Error>(name: E["name"], message: string, fields: Omit<E, keyof Error> & Partial<Pick<E, "cause">>): E {
+  return Object.assign(new Error(message), { name }, fields) as E;
+}
+
+export function hasName<E extends Error>(err: unknown, ...names: Array<E["name"]>): err is E {
+  return err instanceof Error && names.includes(err.name);
+}
+
+/** Label Studio answered with an error status; 401/403 become auth errors. */
+export function labelStudioApiError(message: string, status: number, detail: string, fieldErrors: Record<string, string[]>, retryAfterMs?: number): LabelStudioApiError {
+  const name = status === 401 || status === 403 ? "LabelStudioAuthError" : "LabelStudioApiError";
+  return tagged<LabelStudioApiError>(name, message, { status, detail, fieldErrors, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+export const isLabelStudioApiError = (err: unknown): err is LabelStudioApiError => hasName<LabelStudioApiError>(err, "LabelStudioApiError", "LabelStudioAuthError");
+/** Retrying cannot help, and every other project would fail the same way. */
+export const isAuthError = (err: unknown): err is LabelStudioApiError => hasName<LabelStudioApiError>(err, "LabelStudioAuthError");
+
+export const networkError = (message: string) => tagged<NetworkError>("NetworkError", message, {});
+export const isNetworkError = (err: unknown): err is NetworkError => hasName<NetworkError>(err, "NetworkError");
+
+export const ambiguousWriteError = (cause: Error) => tagged<AmbiguousWriteError>("AmbiguousWriteError", cause.message, { cause });
+export const isAmbiguousWriteError = (err: unknown): err is AmbiguousWriteError => hasName<AmbiguousWriteError>(err, "AmbiguousWriteError");
 
 /** Worth another attempt: rate limited, server error or no answer. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof NetworkError || err instanceof AmbiguousWriteError) return true;
-  return err instanceof LabelStudioApiError && !(err instanceof LabelStudioAuthError) && (err.status === 429 || err.status >= 500);
+  if (isNetworkError(err) || isAmbiguousWriteError(err)) return true;
+  return isLabelStudioApiError(err) && err.name === "LabelStudioApiError" && (err.status === 429 || err.status >= 500);
 }
 
 /** Replace every known secret in a message, so errors and logs never carry tokens or keys. */

@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type * as S3 from "@aws-sdk/client-s3";
 import { markerKey } from "./prefix";
 import type { S3Credentials, StorageSettings } from "./types";
 
@@ -14,6 +14,8 @@ const MARKER_BODY =
   "Its name starts with '.', which the import regex excludes, so it never becomes a task. Safe to keep.\n";
 
 export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials): MarkerWriter {
+  // Required here so the dynamic provider's serialized closure keeps it a `require`.
+  const { PutObjectCommand, S3Client } = require("@aws-sdk/client-s3") as typeof S3;
   const s3 = new S3Client({
     region: settings.region,
     credentials,

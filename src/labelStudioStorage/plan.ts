@@ -63,8 +63,8 @@ function driftedFields(current: LsStorage, desired: StorageFields): Partial<Stor
   return patch as Partial<StorageFields>;
 }
 
-/** Label Studio stores unset text fields as null or "": treat them alike. */
-function sameValue(have: unknown, want: unknown): boolean {
+/** Unset text is null or "" in Label Studio and undefined/null/"" in Pulumi state: alike. */
+export function sameValue(have: unknown, want: unknown): boolean {
   const blank = (v: unknown) => v === null || v === undefined || v === "";
   if (blank(have) && blank(want)) return true;
   return have === want;

@@ -13,11 +13,12 @@ export const DEFAULT_IMPORT_REGEX = "^(?:.*/)?[^/.][^/]*$";
 export const MARKER_NAME = ".oceanid-keep";
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(["project", "project_id"]);
+// An array, not a Set: closure serialization (dynamic providers) does not carry Sets.
+const KNOWN_PLACEHOLDERS = ["project", "project_id"];
 
 /** Placeholders in a prefix template that we do not know (so a typo fails before any write). */
 export function unknownPlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((name) => !KNOWN_PLACEHOLDERS.has(name));
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((name) => !KNOWN_PLACEHOLDERS.includes(name));
 }
 
 /**

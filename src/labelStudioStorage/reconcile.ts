@@ -1,6 +1,6 @@
-import pLimit from "p-limit";
+import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { AmbiguousWriteError, LabelStudioAuthError } from "./errors";
+import { hasName, isAmbiguousWriteError, isAuthError, tagged } from "./errors";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
@@ -42,40 +42,45 @@ export interface ProjectResult {
 export const DEFAULT_CONCURRENCY = 8;
 
 /** A failure in one project, naming it, the storage and the step; `cause` keeps the original. */
-export class ProvisionError extends Error {
-  override name = "ProvisionError";
-  constructor(
-    readonly project: Project,
-    message: string,
-    readonly cause?: Error,
-  ) {
-    super(`project ${project.id} "${project.title}": ${message}`);
-  }
+export interface ProvisionError extends Error {
+  name: "ProvisionError";
+  project: Project;
+  cause?: Error;
+}
+
+export function provisionError(project: Project, message: string, cause?: Error): ProvisionError {
+  return tagged<ProvisionError>("ProvisionError", `project ${project.id} "${project.title}": ${message}`, { project, ...(cause ? { cause } : {}) });
+}
+
+export const isProvisionError = (err: unknown): err is ProvisionError => hasName<ProvisionError>(err, "ProvisionError");
+
+export interface SettingsProblem {
+  property: keyof StorageSettings;
+  reason: string;
 }
 
 /** Problems with the settings that hold for every project; checked before anything is written. */
-export function settingsProblems(settings: StorageSettings): string[] {
-  const problems: string[] = [];
-  for (const key of ["bucket", "region", "importTitle", "exportTitle"] as const) {
-    if (!settings[key]?.trim()) problems.push(`${key} is required`);
+export function settingsProblems(settings: StorageSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  for (const property of ["bucket", "region", "importTitle", "exportTitle"] as const) {
+    if (!settings[property]?.trim()) problems.push({ property, reason: `${property} is required` });
   }
-  for (const key of ["importPrefix", "exportPrefix"] as const) {
-    for (const name of unknownPlaceholders(settings[key])) problems.push(`${key} has unknown placeholder {${name}} (use {project} or {project_id})`);
+  for (const property of ["importPrefix", "exportPrefix"] as const) {
+    for (const name of unknownPlaceholders(settings[property])) problems.push({ property, reason: `${property} has unknown placeholder {${name}} (use {project} or {project_id})` });
   }
   if (problems.length > 0) return problems;
   // A sample project: per-project prefixes are checked again before each write.
-  problems.push(...projectProblems(settings, { id: 1, title: "project" }));
-  return problems;
+  return projectProblems(settings, { id: 1, title: "project" });
 }
 
-function projectProblems(settings: StorageSettings, project: Project): string[] {
+function projectProblems(settings: StorageSettings, project: Project): SettingsProblem[] {
   const importPrefix = renderPrefix(settings.importPrefix, project, "import");
   const exportPrefix = renderPrefix(settings.exportPrefix, project, "export");
-  const problems: string[] = [];
+  const problems: SettingsProblem[] = [];
   const regexProblem = importRegexProblem(settings.importRegex, importPrefix);
-  if (regexProblem) problems.push(regexProblem);
+  if (regexProblem) problems.push({ property: "importRegex", reason: regexProblem });
   if (prefixesOverlap(importPrefix, exportPrefix)) {
-    problems.push(`import prefix "${importPrefix}" and export prefix "${exportPrefix}" overlap: exported annotations would be imported as tasks`);
+    problems.push({ property: "exportPrefix", reason: `import prefix "${importPrefix}" and export prefix "${exportPrefix}" overlap: exported annotations would be imported as tasks` });
   }
   return problems;
 }
@@ -86,7 +91,7 @@ function projectProblems(settings: StorageSettings, project: Project): string[] 
  */
 export async function reconcileProject(ctx: ProvisionContext, project: Project): Promise<ProjectResult> {
   const problems = projectProblems(ctx.settings, project);
-  if (problems.length > 0) throw new ProvisionError(project, problems.join("; "));
+  if (problems.length > 0) throw provisionError(project, problems.map((p) => p.reason).join("; "));
   const imported = await reconcileDirection(ctx, project, "import");
   const exported = await reconcileDirection(ctx, project, "export");
   let synced = false;
@@ -122,7 +127,7 @@ async function reconcileDirection(ctx: ProvisionContext, project: Project, direc
             const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
             return { result: result(created.id), sync: plan.sync };
           } catch (err) {
-            if (err instanceof AmbiguousWriteError) createOutcomeUnknown = true;
+            if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
             throw err;
           }
         }
@@ -131,7 +136,7 @@ async function reconcileDirection(ctx: ProvisionContext, project: Project, direc
         return { result: result(plan.id), sync: plan.sync };
       },
       ctx.retry ?? DEFAULT_RETRY,
-      (err) => err instanceof AmbiguousWriteError,
+      isAmbiguousWriteError,
     ),
   );
 }
@@ -140,9 +145,9 @@ async function step<T>(project: Project, what: string, fn: () => Promise<T>): Pr
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ProvisionError) throw err;
-    const cause = err instanceof AmbiguousWriteError ? err.cause : (err as Error);
-    throw new ProvisionError(project, `${what}: ${cause.message}`, cause);
+    if (isProvisionError(err)) throw err;
+    const cause = isAmbiguousWriteError(err) ? err.cause : (err as Error);
+    throw provisionError(project, `${what}: ${cause.message}`, cause);
   }
 }
 
@@ -157,6 +162,15 @@ export function selectProjects(all: readonly Project[], selectors: ReadonlyArray
     else missing.push(`title ${JSON.stringify(selector)} names ${matches.length} projects (ids ${matches.map((p) => p.id).join(", ")}): use an id`);
   }
   return { projects: [...projects.values()].sort((a, b) => a.id - b.id), missing };
+}
+
+/** One project by id (one request) or by exact title (from the listing). */
+export async function resolveProject(client: LabelStudioClient, selector: number | string): Promise<Project> {
+  const id = projectIdOf(selector);
+  if (id !== undefined) return client.getProject(id);
+  const { projects, missing } = selectProjects(await client.listProjects(), [selector]);
+  if (missing.length > 0) throw new Error(`Label Studio: ${missing[0]}`);
+  return projects[0];
 }
 
 export function projectIdOf(selector: number | string): number | undefined {
@@ -194,12 +208,13 @@ export interface ProvisionReport {
  */
 export async function provision(ctx: ProvisionContext, options: ProvisionOptions): Promise<ProvisionReport> {
   const problems = settingsProblems(ctx.settings);
-  if (problems.length > 0) throw new SettingsError(problems);
+  if (problems.length > 0) throw settingsError(problems);
   const progress = options.onProgress ?? (() => {});
   const all = await ctx.client.listProjects();
   const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
   const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
   for (const message of missing) progress(`error: ${message}`);
+  const pLimit = require("p-limit") as typeof pLimitModule;
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   let authFailure: Error | undefined;
   const results = await Promise.all(
@@ -212,7 +227,7 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
           return result;
         } catch (err) {
           const error = err as ProvisionError;
-          if (error.cause instanceof LabelStudioAuthError) authFailure ??= error;
+          if (isAuthError(error.cause)) authFailure ??= error;
           else {
             errors.push({ project: project.id, message: error.message });
             progress(`error: ${error.message}`);
@@ -231,12 +246,16 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   };
 }
 
-export class SettingsError extends Error {
-  override name = "SettingsError";
-  constructor(readonly problems: string[]) {
-    super(`invalid storage settings: ${problems.join("; ")}`);
-  }
+export interface SettingsError extends Error {
+  name: "SettingsError";
+  problems: SettingsProblem[];
 }
+
+export function settingsError(problems: SettingsProblem[]): SettingsError {
+  return tagged<SettingsError>("SettingsError", `invalid storage settings: ${problems.map((p) => p.reason).join("; ")}`, { problems });
+}
+
+export const isSettingsError = (err: unknown): err is SettingsError => hasName<SettingsError>(err, "SettingsError");
 
 function describeResult(result: ProjectResult, dryRun?: boolean): string {
   const part = (direction: Direction) => {

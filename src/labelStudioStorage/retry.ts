@@ -1,5 +1,5 @@
-import pRetry from "p-retry";
-import { isTransient, LabelStudioApiError } from "./errors";
+import type pRetryModule = require("p-retry");
+import { isLabelStudioApiError, isTransient } from "./errors";
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -18,6 +18,9 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * `Retry-After` from the server is waited out first.
  */
 export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, retryIf: (err: unknown) => boolean = isTransient): Promise<T> {
+  // Required here, not at the top: the dynamic provider's serialized closure must reach
+  // packages through `require`, which it keeps as is.
+  const pRetry = require("p-retry") as typeof pRetryModule;
   return pRetry(
     async () => {
       try {
@@ -34,7 +37,7 @@ export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, retryIf:
       factor: 2,
       randomize: true,
       onFailedAttempt: async (err) => {
-        const wait = err instanceof LabelStudioApiError ? err.retryAfterMs : undefined;
+        const wait = isLabelStudioApiError(err) ? err.retryAfterMs : undefined;
         if (wait !== undefined && err.retriesLeft > 0) {
           if (wait > MAX_RETRY_AFTER_MS) throw err;
           await new Promise((resolve) => setTimeout(resolve, wait));

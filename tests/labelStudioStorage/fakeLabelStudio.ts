@@ -41,6 +41,8 @@ export interface FakeLabelStudio {
   server: FakeServer;
   addProject(title: string): { id: number; title: string };
   renameProject(id: number, title: string): void;
+  /** Deletes the project and, as Label Studio cascades, its storages. */
+  deleteProject(id: number): void;
   storages(direction: "import" | "export", project?: number): StoredStorage[];
   /** Queue an effect for the next processed write whose "METHOD path" matches. */
   afterWrite(match: RegExp, effect: AfterWrite): void;
@@ -307,6 +309,10 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     },
     renameProject(id, title) {
       projects.get(id)!.title = title;
+    },
+    deleteProject(id) {
+      projects.delete(id);
+      for (const store of Object.values(stores)) for (const [sid, s] of store) if (s.project === id) store.delete(sid);
     },
     storages(direction, project) {
       return [...stores[direction].values()].filter((s) => project === undefined || s.project === project);

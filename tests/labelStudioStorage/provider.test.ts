@@ -1,0 +1,134 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { STORAGE_DEFAULTS } from "../../src/labelStudioStorage/defaults";
+import type { LabelStudioStorageProvider, ProjectStorageInputs, ProjectStorageOutputs } from "../../src/labelStudioStorage/provider";
+import { serializeProvider, type SerializedProvider } from "../harness/provider";
+import { S3_CREDENTIALS } from "./s3Server";
+import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
+
+/** The engine's placeholder for values unknown during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const STACK_CONFIG: Record<string, string> = {
+  "oceanid-cluster:labelStudio.apiToken": LEGACY_TOKEN,
+  "oceanid-cluster:aws.labelStudio.accessKeyId": S3_CREDENTIALS.accessKeyId,
+  "oceanid-cluster:aws.labelStudio.secretAccessKey": S3_CREDENTIALS.secretAccessKey,
+};
+/** The provider host's Config: keys without a namespace are in the project's. */
+const config = (raw: Record<string, string>) => ({
+  get: (key: string) => raw[key.includes(":") ? key : `oceanid-cluster:${key}`],
+  require: (key: string) => raw[key.includes(":") ? key : `oceanid-cluster:${key}`],
+});
+const SECRETS = [LEGACY_TOKEN, S3_CREDENTIALS.secretAccessKey, S3_CREDENTIALS.accessKeyId];
+
+let serialized: SerializedProvider<LabelStudioStorageProvider>;
+let world: World;
+let provider: LabelStudioStorageProvider;
+
+beforeAll(() => {
+  serialized = serializeProvider<LabelStudioStorageProvider>("src/labelStudioStorage/provider.ts", "labelStudioStorageProvider");
+});
+beforeEach(async () => {
+  world = await startWorld();
+  provider = serialized.load();
+  await provider.configure!({ config: config(STACK_CONFIG) });
+});
+afterEach(async () => {
+  await world.close();
+});
+
+function inputs(overrides: Partial<ProjectStorageInputs> = {}): ProjectStorageInputs {
+  return { ...STORAGE_DEFAULTS, version: "1", labelStudioUrl: world.ls.url, project: 1, bucket: BUCKET, region: world.settings.region, endpoint: world.s3.endpoint, ...overrides };
+}
+
+describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", () => {
+  it("serializes without any credential in the closure", () => {
+    expect(serialized.containsSecrets).toBe(false);
+    for (const secret of SECRETS) expect(serialized.text).not.toContain(secret);
+    expect(serialized.text).toMatch(/require\("@aws-sdk\/client-s3/);
+  });
+
+  it("creates both storages from a title, with outputs and state free of credentials", async () => {
+    const project = world.ls.addProject("NER Data");
+    const result = await provider.create(inputs({ project: "NER Data" }));
+    expect(result).toEqual({
+      id: String(project.id),
+      outs: {
+        ...inputs({ project: "NER Data" }),
+        projectId: project.id,
+        slug: "ner-data",
+        importStorageId: 1,
+        importStoragePrefix: "raw-uploads/ner-data-1/import/",
+        exportStorageId: 1,
+        exportStoragePrefix: "annotations/ner-data-1/export/",
+      },
+    });
+    const state = JSON.stringify({ ...result.outs, __provider: serialized.text });
+    for (const secret of SECRETS) expect(state).not.toContain(secret);
+    expect(world.ls.storages("import", project.id)[0].fields).toMatchObject({ aws_secret_access_key: S3_CREDENTIALS.secretAccessKey });
+    expect(await world.s3.keys(BUCKET)).toEqual(["annotations/ner-data-1/export/.oceanid-keep", "raw-uploads/ner-data-1/import/.oceanid-keep"]);
+  });
+
+  it("check reports bad inputs per property, tolerates unknowns, and makes no request", async () => {
+    const { failures } = await provider.check!(inputs(), inputs({ labelStudioUrl: "label.example.com", importRegex: ".*", project: 0 }));
+    expect(failures).toEqual([
+      { property: "labelStudioUrl", reason: 'labelStudioUrl must be an http(s) URL, got "label.example.com"' },
+      { property: "project", reason: "project must be a positive id or a title, got 0" },
+      { property: "importRegex", reason: expect.stringMatching(/^importRegex ".\*" matches the marker object/) },
+    ]);
+    expect((await provider.check!(inputs(), inputs({ importPrefix: UNKNOWN, labelStudioUrl: UNKNOWN }))).failures).toEqual([]);
+    expect((await provider.check!(inputs(), inputs({ importPrefix: "a/{slug}" }))).failures).toEqual([{ property: "importPrefix", reason: "importPrefix has unknown placeholder {slug} (use {project} or {project_id})" }]);
+    expect(world.ls.server.requests).toEqual([]);
+  });
+
+  it("diff compares inputs only, replaces for another project or Label Studio, and makes no request", async () => {
+    const olds: ProjectStorageOutputs = { ...inputs({ project: "NER Data" }), projectId: 1, slug: "ner-data", importStorageId: 1, importStoragePrefix: "p/", exportStorageId: 1, exportStoragePrefix: "q/" };
+    const withProvider = { ...inputs({ project: "NER Data" }), __provider: serialized.text } as ProjectStorageInputs;
+    expect(await provider.diff!("1", olds, withProvider)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff!("1", olds, inputs({ project: "NER Data", endpoint: undefined }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!("1", olds, inputs({ project: "NER Data", importTitle: "New" }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!("1", olds, inputs({ project: 1 }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!("1", olds, inputs({ project: 2 }))).toMatchObject({ changes: true, replaces: ["project"] });
+    expect(await provider.diff!("1", olds, inputs({ project: "NER Data", labelStudioUrl: "https://other" }))).toMatchObject({ replaces: ["labelStudioUrl"] });
+    expect(await provider.diff!("1", olds, inputs({ project: "NER Data", importRegex: UNKNOWN }))).toMatchObject({ changes: true });
+    expect(await provider.diff!("1", { ...olds, exportStorageId: null }, inputs({ project: "NER Data" }))).toMatchObject({ changes: true });
+    expect(world.ls.server.requests).toEqual([]);
+  });
+
+  it("update patches drift and returns full outputs; refresh sees deleted storages and projects", async () => {
+    const project = world.ls.addProject("Fish");
+    const { outs } = await provider.create(inputs());
+    const updated = await provider.update!(String(project.id), outs!, inputs({ importTitle: "Renamed uploads" }));
+    expect(updated.outs).toEqual({ ...outs, importTitle: "Renamed uploads" });
+    expect(world.ls.storages("import", project.id)[0].fields.title).toBe("Renamed uploads");
+
+    world.ls.server.requests.length = 0;
+    expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: String(project.id), props: updated.outs });
+    expect(world.ls.server.requests.every((r) => r.method === "GET")).toBe(true);
+    await fetch(`${world.ls.url}/api/storages/export/s3/1`, { method: "DELETE", headers: { authorization: `Token ${LEGACY_TOKEN}` } });
+    expect((await provider.read!(String(project.id), updated.outs)).props).toMatchObject({ importStorageId: 1, exportStorageId: null });
+    world.ls.deleteProject(project.id);
+    expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: "" });
+  });
+
+  it("falls back to the environment, and names both sources when a credential is missing", async () => {
+    const fresh = serialized.load();
+    await fresh.configure!({ config: config({}) });
+    world.ls.addProject("Fish");
+    const error = await fresh.create(inputs()).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('missing token: set the secret stack config "labelStudio.apiToken" (pulumi config set --secret labelStudio.apiToken ...) or LABEL_STUDIO_TOKEN');
+    expect(world.ls.server.requests).toEqual([]);
+    const saved = { ...process.env };
+    Object.assign(process.env, { LABEL_STUDIO_TOKEN: LEGACY_TOKEN, AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey });
+    try {
+      expect((await fresh.create(inputs())).id).toBe("1");
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("names the project and Label Studio's field errors when a create is refused", async () => {
+    world.ls.addProject("Fish");
+    const error = await provider.create(inputs({ bucket: "no-such-bucket" })).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^project 1 "Fish": import storage: writing marker s3:\/\/no-such-bucket\/raw-uploads\/fish-1\/import\/\.oceanid-keep failed: NoSuchBucket/);
+    for (const secret of SECRETS) expect(JSON.stringify([(error as Error).message, (error as Error).stack])).not.toContain(secret);
+  });
+});
