@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * Content as far as it matters for "was this file edited": a BOM, CRLF line endings, trailing
  * spaces and trailing blank lines come and go with editors and git settings, so they are ignored.
@@ -16,5 +14,7 @@ export function normaliseSql(content: string): string {
 
 /** sha256 (hex) of the normalised content. */
 export function checksum(content: string): string {
+  // Required here, not imported: this code is serialized into the provider closure (see provider.ts).
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(normaliseSql(content), "utf8").digest("hex");
 }

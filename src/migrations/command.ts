@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { UsageError } from "../cli/main";
-import { MigrationError } from "./errors";
+import { isMigrationError } from "./errors";
 
 // Runner, pg and libpg-query are required inside the actions: `oceanid --help` and the other
 // commands should not pay for loading them.
@@ -41,7 +41,7 @@ async function operatorErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof MigrationError) throw new UsageError(err.message);
+    if (isMigrationError(err)) throw new UsageError(err.message);
     throw err;
   }
 }

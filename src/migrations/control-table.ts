@@ -1,5 +1,5 @@
 import type { Client } from "pg";
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 import type { AppliedRow, RowOrigin } from "./plan";
 
 // Column definitions shared by the fresh table and the in-place upgrade of the earlier shape.
@@ -43,7 +43,7 @@ export async function ensureControlTable(client: Client): Promise<"created" | "c
   }
   if (columns.has("checksum") && columns.has("origin")) return "current";
   if (!(columns.has("domain") && columns.has("version") && columns.has("activated_at"))) {
-    throw new MigrationError(
+    throw migrationError(
       `control.schema_versions exists with columns (${[...columns.keys()].join(", ")}) that match neither the current shape nor the earlier (domain, version, activated_at) one. Rename it and rerun.`,
     );
   }
@@ -62,7 +62,7 @@ export async function ensureControlTable(client: Client): Promise<"created" | "c
     try {
       await client.query(sql);
     } catch (err) {
-      throw new MigrationError(`Upgrading control.schema_versions from the earlier shape failed at "${sql}": ${(err as Error).message}. Nothing was changed; fix the rows named and rerun.`);
+      throw migrationError(`Upgrading control.schema_versions from the earlier shape failed at "${sql}": ${(err as Error).message}. Nothing was changed; fix the rows named and rerun.`);
     }
   }
   return "upgraded";
@@ -92,5 +92,5 @@ export async function recordFile(client: Client, domain: string, file: RecordedF
       WHERE s.origin = 'legacy'`,
     [domain, file.version, file.name, file.checksum, origin, executionMs],
   );
-  if (result.rowCount !== 1) throw new MigrationError(`V${file.version} of domain ${domain} was recorded by another run meanwhile; rerun to verify.`);
+  if (result.rowCount !== 1) throw migrationError(`V${file.version} of domain ${domain} was recorded by another run meanwhile; rerun to verify.`);
 }

@@ -1,6 +1,5 @@
 import type { Client } from "pg";
-import { createHash } from "node:crypto";
-import { MigrationError } from "./errors";
+import { migrationError, type MigrationError } from "./errors";
 import { describeTarget } from "./redact";
 
 export interface ConnectOptions {
@@ -9,11 +8,11 @@ export interface ConnectOptions {
 }
 
 // Errors that mean "no route to a listening Postgres", as opposed to Postgres answering no.
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE"]);
+const NETWORK_CODES = ["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE"];
 
 function isNetworkFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return (e.code !== undefined && NETWORK_CODES.has(e.code)) || /timeout|terminated unexpectedly|Connection terminated/i.test(e.message ?? "");
+  return (e.code !== undefined && NETWORK_CODES.includes(e.code)) || /timeout|terminated unexpectedly|Connection terminated/i.test(e.message ?? "");
 }
 
 /** Turns a connection failure into advice; never includes the URL or password. */
@@ -21,14 +20,14 @@ export function connectionError(databaseUrl: string, err: unknown, timeoutMs: nu
   const target = describeTarget(databaseUrl);
   const e = err as { code?: string; message?: string };
   if (isNetworkFailure(err)) {
-    return new MigrationError(
+    return migrationError(
       `Cannot reach Postgres at ${target} within ${timeoutMs / 1000}s (${e.code ?? "no answer"}). ` +
         `The cleandata database only accepts allow-listed IPs: run migrations from the self-hosted runner ` +
         `(workflow database-migrations.yml), or add this machine's IP to the CrunchyBridge firewall ` +
         `(cb network add-firewall-rule; see "CrunchyBridge Firewall Management" in docs).`,
     );
   }
-  return new MigrationError(`Postgres at ${target} refused the connection: ${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ""}. Check the user, password and database name in the URL.`);
+  return migrationError(`Postgres at ${target} refused the connection: ${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ""}. Check the user, password and database name in the URL.`);
 }
 
 /** Opens one direct connection (advisory locks are per session), runs `fn`, always closes it. */
@@ -64,6 +63,7 @@ export async function withTransaction<T>(client: Client, fn: () => Promise<T>): 
 
 /** One advisory lock key per migration domain (a signed 64-bit integer derived from its name). */
 export function lockKey(domain: string): string {
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(`oceanid-migrations:${domain}`).digest().readBigInt64BE(0).toString();
 }
 
@@ -101,7 +101,7 @@ export async function withAdvisoryLock<T>(client: Client, domain: string, option
     if (!waiting) options.onWait?.(holder);
     waiting = true;
     if (Date.now() >= deadline) {
-      throw new MigrationError(
+      throw migrationError(
         `Another migration run holds the "${domain}" lock (${holder}); gave up after ${options.timeoutMs / 1000}s. Wait for it to finish, or raise --lock-timeout.`,
       );
     }
@@ -115,7 +115,7 @@ export async function withAdvisoryLock<T>(client: Client, domain: string, option
       [key],
     );
     if (!rows[0]!.held) {
-      throw new MigrationError("The advisory lock is not held by this session: the URL goes through a transaction-mode pooler. Use the direct Postgres port (5432), not the pooler.");
+      throw migrationError("The advisory lock is not held by this session: the URL goes through a transaction-mode pooler. Use the direct Postgres port (5432), not the pooler.");
     }
     return await fn();
   } finally {

@@ -1,5 +1,5 @@
 import type { Client } from "pg";
-import { MigrationError } from "./errors";
+import { migrationError, type MigrationError } from "./errors";
 import { lineAfter, type Statement } from "./statements";
 
 interface PgError {
@@ -16,7 +16,7 @@ export function statementError(fileName: string, statement: Statement, err: unkn
   const offset = e.position ? Number(e.position) - 1 : 0;
   const line = statement.line + lineAfter(statement.sql.slice(0, offset)) - 1;
   const extra = [e.detail && `Detail: ${e.detail}`, e.hint && `Hint: ${e.hint}`].filter(Boolean).join(" ");
-  return new MigrationError(`${fileName}:${line}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ""}.${extra ? ` ${extra}` : ""} ${consequence}`);
+  return migrationError(`${fileName}:${line}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ""}.${extra ? ` ${extra}` : ""} ${consequence}`);
 }
 
 /** Runs statements one by one on `client`, so a failure points at its own line. */

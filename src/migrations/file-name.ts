@@ -1,4 +1,4 @@
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 
 /** Flyway naming: `V<integer>__<name>.sql`, e.g. `V3__stage_documents.sql`. */
 const PATTERN = /^V(\d+)__([A-Za-z0-9_]+)\.sql$/;
@@ -16,13 +16,13 @@ export function looksLikeMigration(fileName: string): boolean {
 export function parseMigrationFileName(fileName: string): ParsedFileName {
   const match = PATTERN.exec(fileName);
   if (!match) {
-    throw new MigrationError(
+    throw migrationError(
       `${fileName}: not a migration file name. Name it V<version>__<name>.sql with an integer version and a name of letters, digits and underscores, e.g. V7__curated_vessel_owners.sql.`,
     );
   }
   const version = Number(match[1]);
   if (!Number.isSafeInteger(version) || version < 1 || version > 2_147_483_647) {
-    throw new MigrationError(`${fileName}: version ${match[1]} is out of range; use an integer from 1 to 2147483647.`);
+    throw migrationError(`${fileName}: version ${match[1]} is out of range; use an integer from 1 to 2147483647.`);
   }
   return { version, name: match[2]! };
 }

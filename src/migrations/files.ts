@@ -1,7 +1,5 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { checksum } from "./checksum";
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 import { looksLikeMigration, parseMigrationFileName } from "./file-name";
 import { parseDirectives } from "./header";
 
@@ -32,11 +30,14 @@ export interface MigrationFileInput {
  * Synchronous and deterministic: the Pulumi program calls it while building inputs.
  */
 export function readMigrationDir(dir: string): MigrationFile[] {
-  let entries: fs.Dirent[];
+  // Required here, not imported: this code is serialized into the provider closure (see provider.ts).
+  const fs = require("node:fs") as typeof import("node:fs");
+  const path = require("node:path") as typeof import("node:path");
+  let entries: import("node:fs").Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
-    throw new MigrationError(`Migrations directory ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --dir with the folder holding the V<n>__<name>.sql files.`);
+    throw migrationError(`Migrations directory ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --dir with the folder holding the V<n>__<name>.sql files.`);
   }
   const files = entries
     .filter((e) => e.isFile() && e.name !== CONSOLIDATED_FILE_NAME && looksLikeMigration(e.name))
@@ -49,10 +50,10 @@ export function readMigrationDir(dir: string): MigrationFile[] {
     .sort((a, b) => a.version - b.version || a.fileName.localeCompare(b.fileName));
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.version === files[i - 1]!.version) {
-      throw new MigrationError(`${files[i - 1]!.fileName} and ${files[i]!.fileName} share version ${files[i]!.version}; give the newer file the next free version.`);
+      throw migrationError(`${files[i - 1]!.fileName} and ${files[i]!.fileName} share version ${files[i]!.version}; give the newer file the next free version.`);
     }
   }
-  if (files.length === 0) throw new MigrationError(`No V<n>__<name>.sql files in ${dir}; pass --dir with the migrations folder.`);
+  if (files.length === 0) throw migrationError(`No V<n>__<name>.sql files in ${dir}; pass --dir with the migrations folder.`);
   return files;
 }
 

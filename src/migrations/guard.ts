@@ -1,11 +1,11 @@
 import type { Client } from "pg";
-import { MigrationError } from "./errors";
+import { migrationError, type MigrationError } from "./errors";
 
 /** Label Studio's database: its schema belongs to Label Studio's own Django migrations. */
 export const LABEL_STUDIO_DATABASE = "labelfish";
 
 function refusal(what: string): MigrationError {
-  return new MigrationError(`Refusing to migrate: ${what}. These migrations are for the cleandata database only; point --database-url (or DATABASE_URL) at cleandata (ESC key oceanid-cluster:cleandataDbUrl).`);
+  return migrationError(`Refusing to migrate: ${what}. These migrations are for the cleandata database only; point --database-url (or DATABASE_URL) at cleandata (ESC key oceanid-cluster:cleandataDbUrl).`);
 }
 
 /** Checks the URL before connecting, so a wrong URL fails without touching any server. */

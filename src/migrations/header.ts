@@ -1,4 +1,4 @@
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 
 export interface FileDirectives {
   /** False when the file opts out of the per-file transaction (for CREATE INDEX CONCURRENTLY). */
@@ -6,7 +6,7 @@ export interface FileDirectives {
 }
 
 const DIRECTIVE = /^--\s*oceanid:(\S+)\s*$/;
-const KNOWN = new Set(["no-transaction"]);
+const KNOWN = ["no-transaction"];
 
 /**
  * Directives are `-- oceanid:<name>` comment lines in the header, i.e. before the first line
@@ -21,8 +21,8 @@ export function parseDirectives(fileName: string, content: string): FileDirectiv
     if (!line.startsWith("--")) break;
     const match = DIRECTIVE.exec(line);
     if (!match) continue;
-    if (!KNOWN.has(match[1]!)) {
-      throw new MigrationError(`${fileName}: unknown directive "${line}". The only directive is "-- oceanid:no-transaction".`);
+    if (!KNOWN.includes(match[1]!)) {
+      throw migrationError(`${fileName}: unknown directive "${line}". The only directive is "-- oceanid:no-transaction".`);
     }
     directives.add(match[1]!);
   }

@@ -2,7 +2,7 @@ import type { Client } from "pg";
 import { ensureControlTable, readAppliedRows, recordFile } from "./control-table";
 import { withAdvisoryLock, withClient, withTransaction } from "./db";
 import { runStatements } from "./execute";
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 import { readMigrationDir, type MigrationFile } from "./files";
 import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
 import { planMigrations, type Plan } from "./plan";
@@ -55,7 +55,7 @@ async function prepare(pending: readonly MigrationFile[]): Promise<Map<Migration
   for (const file of pending) {
     const statements = await splitStatements(file.fileName, file.content);
     if (!file.transaction && statements.length !== 1) {
-      throw new MigrationError(
+      throw migrationError(
         `${file.fileName}: a "-- oceanid:no-transaction" file runs outside a transaction, so it must hold exactly one statement (it has ${statements.length}); split it into one file per statement.`,
       );
     }
@@ -74,7 +74,7 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   const shape = await step(() => ensureControlTable(client));
   if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
   const result = planMigrations(files, await readAppliedRows(client, domain), { target: options.target, baseline: options.baseline });
-  if (!result.ok) throw new MigrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
+  if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
   const prepared = await prepare(plan.pending);
 
@@ -127,7 +127,7 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     const domain = options.domain ?? DEFAULT_DOMAIN;
-    if (!/^[a-z][a-z0-9_]*$/.test(domain)) throw new MigrationError(`--domain ${JSON.stringify(domain)}: use lower-case letters, digits and underscores, e.g. cleandata.`);
+    if (!/^[a-z][a-z0-9_]*$/.test(domain)) throw migrationError(`--domain ${JSON.stringify(domain)}: use lower-case letters, digits and underscores, e.g. cleandata.`);
     const files = readMigrationDir(options.dir);
     const { parse } = require("pg-connection-string") as typeof import("pg-connection-string");
     refuseLabelStudioUrl(parse(options.databaseUrl).database);

@@ -1,4 +1,4 @@
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 
 export interface Statement {
   /** The statement's text from its first token, without the terminating semicolon. */
@@ -46,7 +46,7 @@ export async function splitStatements(fileName: string, content: string): Promis
     const details = pgQuery.hasSqlDetails(err) ? err.sqlDetails : undefined;
     // cursorPosition is a byte offset into the UTF-8 text.
     const line = details ? lineAfter(Buffer.from(content, "utf8").subarray(0, details.cursorPosition).toString("utf8")) : undefined;
-    throw new MigrationError(`${fileName}${line ? `:${line}` : ""}: ${(err as Error).message}. Fix the SQL; nothing was run.`);
+    throw migrationError(`${fileName}${line ? `:${line}` : ""}: ${(err as Error).message}. Fix the SQL; nothing was run.`);
   }
   // Statement locations are byte offsets; slice the bytes, then decode.
   const bytes = Buffer.from(content, "utf8");

@@ -4,7 +4,7 @@ import { catalogDifferences, describeCatalog } from "./catalog";
 import { applyScript, renderConsolidated } from "./consolidate";
 import { withClient } from "./db";
 import { startEmbeddedPostgres } from "./embedded-postgres";
-import { MigrationError } from "./errors";
+import { migrationError } from "./errors";
 import { CONSOLIDATED_FILE_NAME, readMigrationDir } from "./files";
 import { DEFAULT_DOMAIN, migrate } from "./runner";
 
@@ -54,7 +54,7 @@ export async function verifyMigrations(dir: string, log: (line: string) => void 
     if (differences.length > 0) {
       problems.push(`The consolidated file builds a different catalog from the versioned files (- versioned, + consolidated):\n  ${differences.join("\n  ")}`);
     }
-    if (problems.length > 0) throw new MigrationError(`Migration check failed:\n- ${problems.join("\n- ")}`);
+    if (problems.length > 0) throw migrationError(`Migration check failed:\n- ${problems.join("\n- ")}`);
     log(`verify: ok (${files.length} files, ${versioned!.length} catalog entries identical)`);
     return { files: files.length, catalogLines: versioned!.length };
   } finally {
