@@ -128,8 +128,8 @@ export function registerMigrateCommand(program: Command): void {
     });
   migrate
     .command("consolidate")
-    .description("Regenerate sql/migrations/consolidated_cleandata_schema.sql from the versioned files")
-    .option("--dir <dir>", "folder of V<n>__<name>.sql files", "sql/migrations")
+    .description("Regenerate <dir>/consolidated_cleandata_schema.sql from the versioned files (--dir as for migrate)")
     .option("--check", "fail if the committed file is out of date instead of writing it", false)
-    .action(runConsolidate);
+    // --dir belongs to `migrate`, which parses it wherever it appears on the line.
+    .action((_flags: unknown, command: Command) => runConsolidate(command.optsWithGlobals<{ dir: string; check: boolean }>()));
 }
