@@ -1,4 +1,5 @@
 import type * as S3 from "@aws-sdk/client-s3";
+import type * as FetchHandler from "@smithy/fetch-http-handler";
 import { markerKey } from "./prefix";
 import type { S3Credentials, StorageSettings } from "./types";
 
@@ -16,7 +17,10 @@ const MARKER_BODY =
 export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials): MarkerWriter {
   // Required here so the dynamic provider's serialized closure keeps it a `require`.
   const { PutObjectCommand, S3Client } = require("@aws-sdk/client-s3") as typeof S3;
+  const { FetchHttpHandler } = require("@smithy/fetch-http-handler") as typeof FetchHandler;
   const s3 = new S3Client({
+    // Through fetch, like the Label Studio calls, so the egress proxy applies (proxy.ts).
+    requestHandler: new FetchHttpHandler(),
     region: settings.region,
     credentials,
     ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),

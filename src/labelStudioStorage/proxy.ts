@@ -1,0 +1,15 @@
+import type * as Undici from "undici";
+
+/**
+ * Node 20's fetch ignores HTTP_PROXY/HTTPS_PROXY/NO_PROXY (NODE_USE_ENV_PROXY came in Node 24).
+ * In the cluster the provisioner reaches Label Studio and S3 only through the egress proxy,
+ * so when a proxy is configured every fetch — Label Studio calls, and S3 through the SDK's
+ * fetch handler (see marker.ts) — goes through undici's EnvHttpProxyAgent, which reads those
+ * variables in either case. Returns whether a proxy is in use.
+ */
+export function useEnvironmentProxy(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"].some((name) => env[name])) return false;
+  const { EnvHttpProxyAgent, setGlobalDispatcher } = require("undici") as typeof Undici;
+  setGlobalDispatcher(new EnvHttpProxyAgent());
+  return true;
+}
