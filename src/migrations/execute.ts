@@ -1,6 +1,6 @@
 import type { Client } from "pg";
 import { migrationError, type MigrationError } from "./errors";
-import { lineAfter, type Statement } from "./statements";
+import { lineAfter, splitStatements, type Statement } from "./statements";
 
 interface PgError {
   message: string;
@@ -10,8 +10,10 @@ interface PgError {
   hint?: string;
 }
 
+type Located = Pick<Statement, "sql" | "line">;
+
 /** Names the file, the line (from Postgres' error position when it gives one) and Postgres' message. */
-export function statementError(fileName: string, statement: Statement, err: unknown, consequence: string): MigrationError {
+export function statementError(fileName: string, statement: Located, err: unknown, consequence: string): MigrationError {
   const e = err as PgError;
   const offset = e.position ? Number(e.position) - 1 : 0;
   const line = statement.line + lineAfter(statement.sql.slice(0, offset)) - 1;
@@ -28,4 +30,27 @@ export async function runStatements(client: Client, fileName: string, statements
       throw statementError(fileName, statement, err, consequence);
     }
   }
+}
+
+/**
+ * Runs a whole file as one query inside the caller's transaction: one round trip, as dbmate or
+ * `psql -1` would. Only when it fails is the file parsed: errors without a position (constraint
+ * violations, errors raised in DO blocks) are pinned to a line by replaying its statements one by
+ * one, inside a savepoint that is rolled back either way.
+ */
+export async function runFileInTransaction(client: Client, fileName: string, content: string, consequence: string): Promise<void> {
+  await client.query("SAVEPOINT oceanid_file");
+  try {
+    await client.query(content);
+  } catch (err) {
+    await client.query("ROLLBACK TO SAVEPOINT oceanid_file");
+    if ((err as PgError).position) throw statementError(fileName, { sql: content, line: 1 }, err, consequence);
+    try {
+      await runStatements(client, fileName, await splitStatements(fileName, content), consequence);
+    } finally {
+      await client.query("ROLLBACK TO SAVEPOINT oceanid_file");
+    }
+    throw migrationError(`${fileName}: ${(err as PgError).message} (the line could not be found: each statement succeeds when replayed alone). ${consequence}`);
+  }
+  await client.query("RELEASE SAVEPOINT oceanid_file");
 }

@@ -1,7 +1,7 @@
 import type { Client } from "pg";
 import { ensureControlTable, readAppliedRows, recordFile } from "./control-table";
 import { withAdvisoryLock, withClient, withTransaction } from "./db";
-import { runStatements } from "./execute";
+import { runFileInTransaction, runStatements } from "./execute";
 import { migrationError } from "./errors";
 import { readMigrationDir, type MigrationFile } from "./files";
 import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
@@ -49,17 +49,21 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const summary = ({ version, name, checksum }: MigrationFile): FileSummary => ({ version, name, checksum });
 
-/** Parses every pending file before anything runs, so a syntax error changes nothing. */
-async function prepare(pending: readonly MigrationFile[]): Promise<Map<MigrationFile, Statement[]>> {
-  const prepared = new Map<MigrationFile, Statement[]>();
-  for (const file of pending) {
+/**
+ * A no-transaction file runs as a single statement on its own (a multi-statement query would be
+ * an implicit transaction, which CREATE INDEX CONCURRENTLY refuses). Checked for every pending
+ * file before anything runs.
+ */
+async function prepareNoTransaction(pending: readonly MigrationFile[]): Promise<Map<MigrationFile, Statement>> {
+  const prepared = new Map<MigrationFile, Statement>();
+  for (const file of pending.filter((f) => !f.transaction)) {
     const statements = await splitStatements(file.fileName, file.content);
-    if (!file.transaction && statements.length !== 1) {
+    if (statements.length !== 1) {
       throw migrationError(
         `${file.fileName}: a "-- oceanid:no-transaction" file runs outside a transaction, so it must hold exactly one statement (it has ${statements.length}); split it into one file per statement.`,
       );
     }
-    prepared.set(file, statements);
+    prepared.set(file, statements[0]!);
   }
   return prepared;
 }
@@ -76,7 +80,7 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   const result = planMigrations(files, await readAppliedRows(client, domain), { target: options.target, baseline: options.baseline });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
-  const prepared = await prepare(plan.pending);
+  const noTransaction = await prepareNoTransaction(plan.pending);
 
   if (plan.baseline.length > 0) {
     await step(async () => {
@@ -87,7 +91,6 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
 
   const applied: MigrateResult["applied"] = [];
   for (const file of plan.pending) {
-    const statements = prepared.get(file)!;
     if (dryRun && !file.transaction) {
       log(`${domain}: ${file.fileName}: no-transaction file, syntax checked but not run in a dry run`);
       continue;
@@ -100,7 +103,8 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
         ? `Its transaction was rolled back: nothing from ${file.fileName} was applied${applied.length ? `; files before it stay applied` : ""}.`
         : `It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.`;
     const run = async () => {
-      await runStatements(client, file.fileName, statements, consequence);
+      if (file.transaction) await runFileInTransaction(client, file.fileName, file.content, consequence);
+      else await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
       await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
     };
     await (file.transaction ? step(run) : run());

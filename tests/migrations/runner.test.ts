@@ -142,11 +142,23 @@ describe("migrate", () => {
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("V12__two.sql: a \"-- oceanid:no-transaction\" file runs outside a transaction, so it must hold exactly one statement (it has 2)");
   });
 
-  it("checks syntax of every pending file before running any of them", async () => {
+  it("reports a syntax error with its file and line, keeping the files before it", async () => {
     const url = await createDatabase();
     const dir = migrationDir({ ...SMALL_SCHEMA, "V11__typo.sql": "SELECT 1;\nCREAT TABLE x (id int);" });
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__typo.sql:2: syntax error at or near "CREAT". Fix the SQL; nothing was run.');
-    expect(await query(url, "SELECT to_regnamespace('stage') AS stage")).toEqual([{ stage: null }]);
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__typo.sql:2: syntax error at or near "CREAT" (SQLSTATE 42601).');
+    expect((await versions(url)).map((r) => r.version)).toEqual([1, 2, 10]);
+  });
+
+  it.each([
+    ["a constraint violation", "INSERT INTO stage.document VALUES (1, 'a');\n\nINSERT INTO stage.document VALUES (1, 'b');", 'V11__data.sql:3: duplicate key value violates unique constraint "document_pkey" (SQLSTATE 23505). Detail: Key (document_id)=(1) already exists.'],
+    ["an exception raised in a DO block", "CREATE TABLE stage.t (id int);\nDO $$\nBEGIN\n  RAISE EXCEPTION 'boom';\nEND\n$$;", "V11__data.sql:2: boom (SQLSTATE P0001)."],
+  ])("pins %s (no position from Postgres) to its line, in a real run and in a dry run", async (_what, sql, message) => {
+    const url = await createDatabase();
+    const dir = migrationDir({ ...SMALL_SCHEMA, "V11__data.sql": sql });
+    await expect(migrate({ databaseUrl: url, dir, dryRun: true })).rejects.toThrow(message);
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(message);
+    expect(await tables(url)).toEqual(["control.schema_versions", "curated.vessel", "stage.document"]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM stage.document")).toEqual([{ n: 0 }]);
   });
 
   it("keeps domains apart: rows and lock are per --domain", async () => {

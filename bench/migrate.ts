@@ -1,0 +1,79 @@
+// Whole-process `oceanid migrate` vs dbmate 2.24.0 applying the same files to fresh databases on
+// one embedded Postgres (started in a child process). Goals: fresh apply no slower than dbmate,
+// no-op re-run at most 1.5x dbmate. Run: `npm run bench:migrate` (BENCH_RUNS, default 9).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CONTROL_TABLE_SQL } from "../src/migrations/control-table";
+import { withClient } from "../src/migrations/db";
+import { startEmbeddedPostgres } from "../src/migrations/embedded-postgres";
+import { readMigrationDir } from "../src/migrations/files";
+import { fmt, median, timeProcess } from "./stats";
+
+const root = path.resolve(__dirname, "..");
+const runs = Number(process.env.BENCH_RUNS ?? 9);
+const cli = path.join(root, "bin", "oceanid.cjs");
+const dbmate = path.join(root, "node_modules", ".bin", "dbmate");
+const migrationsDir = path.join(root, "sql", "migrations");
+
+/**
+ * The same files in dbmate's format: zero-padded versions (dbmate sorts by name) and its up/down
+ * markers, plus a first file creating the control schema and table, which our runner bootstraps.
+ */
+function dbmateCopy(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbmate-migrations-"));
+  fs.writeFileSync(path.join(dir, "0000_control.sql"), `-- migrate:up\n${CONTROL_TABLE_SQL}\n\n-- migrate:down\n`);
+  for (const file of readMigrationDir(migrationsDir)) {
+    const header = file.transaction ? "-- migrate:up" : "-- migrate:up transaction:false";
+    fs.writeFileSync(path.join(dir, `${String(file.version).padStart(4, "0")}_${file.name}.sql`), `${header}\n${file.content}\n\n-- migrate:down\n`);
+  }
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const dbmateDir = dbmateCopy();
+  const server = await startEmbeddedPostgres();
+  try {
+    let n = 0;
+    const freshDatabase = async () => {
+      const name = `bench_${n++}`;
+      await withClient(server.url("postgres"), { connectTimeoutMs: 10_000 }, (c) => c.query(`CREATE DATABASE ${name}`));
+      return server.url(name);
+    };
+    const ours = (url: string) => timeProcess(process.execPath, [cli, "migrate", "--database-url", url, "--dir", migrationsDir]);
+    const theirs = (url: string) => timeProcess(dbmate, ["--url", `${url}?sslmode=disable`, "--migrations-dir", dbmateDir, "--no-dump-schema", "up"]);
+
+    const samples = { oursFresh: [] as number[], oursNoop: [] as number[], dbmateFresh: [] as number[], dbmateNoop: [] as number[] };
+    // One warm-up round (tsx transpile cache, page cache), then alternate who goes first.
+    for (let i = -1; i < runs; i++) {
+      const [a, b] = [await freshDatabase(), await freshDatabase()];
+      const round = i % 2 === 0
+        ? [() => [ours(a), ours(a)], () => [theirs(b), theirs(b)]]
+        : [() => [theirs(b), theirs(b)], () => [ours(a), ours(a)]];
+      const results = round.map((run) => run());
+      if (i < 0) continue;
+      const [[oursFresh, oursNoop], [dbmateFresh, dbmateNoop]] = i % 2 === 0 ? results : [results[1]!, results[0]!];
+      samples.oursFresh.push(oursFresh!);
+      samples.oursNoop.push(oursNoop!);
+      samples.dbmateFresh.push(dbmateFresh!);
+      samples.dbmateNoop.push(dbmateNoop!);
+    }
+    const line = (label: string, values: number[]) => `  ${label.padEnd(24)}${fmt(median(values))}  (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`;
+    const files = readMigrationDir(migrationsDir).length;
+    console.log(`migrations (${files} files), whole process, median of ${runs} runs on fresh databases`);
+    console.log(line("oceanid fresh apply:", samples.oursFresh));
+    console.log(line("dbmate fresh apply:", samples.dbmateFresh));
+    console.log(`  ratio fresh:            ${(median(samples.oursFresh) / median(samples.dbmateFresh)).toFixed(2)}x  (goal <= 1.00x)`);
+    console.log(line("oceanid no-op re-run:", samples.oursNoop));
+    console.log(line("dbmate no-op re-run:", samples.dbmateNoop));
+    console.log(`  ratio no-op:            ${(median(samples.oursNoop) / median(samples.dbmateNoop)).toFixed(2)}x  (goal <= 1.50x)`);
+  } finally {
+    await server.stop();
+    fs.rmSync(dbmateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
