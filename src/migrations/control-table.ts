@@ -33,10 +33,12 @@ COMMENT ON TABLE control.schema_versions IS 'One row per migration file applied 
  * marked origin = 'legacy', so history is never dropped. Runs in the caller's transaction.
  */
 export async function ensureControlTable(client: Client): Promise<"created" | "current" | "upgraded"> {
-  const { rows } = await client.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'control' AND table_name = 'schema_versions'`,
+  // pg_attribute rather than information_schema: same answer, a fraction of the planning time.
+  const { rows } = await client.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+      WHERE attrelid = to_regclass('control.schema_versions') AND attnum > 0 AND NOT attisdropped`,
   );
-  const columns = new Map(rows.map((r) => [r.column_name, r.data_type]));
+  const columns = new Map(rows.map((r) => [r.name, r.type]));
   if (columns.size === 0) {
     await client.query(CONTROL_TABLE_SQL);
     return "created";
