@@ -375,12 +375,14 @@ INSERT INTO control.schema_versions (domain, version, name, checksum, origin, ex
 -- ======== V8__bi_readonly_role.sql ========
 -- Read-only access for BI to the curated schema, and nothing else. Roles are cluster-wide while
 -- this file runs once per database (and databases migrate independently), so the role is created
--- only when missing, and a concurrent creation elsewhere is not an error.
+-- and described only when missing, and a concurrent creation elsewhere is not an error. (Commenting
+-- on every run would update one shared catalog row from several databases at once.)
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cleandata_bi_readonly') THEN
     BEGIN
       CREATE ROLE cleandata_bi_readonly NOLOGIN;
+      COMMENT ON ROLE cleandata_bi_readonly IS 'Group role for BI: SELECT on the curated schema only. Grant it to BI login roles.';
     EXCEPTION WHEN duplicate_object THEN
       NULL;
     END;
@@ -388,13 +390,12 @@ BEGIN
   EXECUTE format('GRANT CONNECT ON DATABASE %I TO cleandata_bi_readonly', current_database());
 END
 $$;
-COMMENT ON ROLE cleandata_bi_readonly IS 'Group role for BI: SELECT on the curated schema only. Grant it to BI login roles.';
 
 GRANT USAGE ON SCHEMA curated TO cleandata_bi_readonly;
 GRANT SELECT ON ALL TABLES IN SCHEMA curated TO cleandata_bi_readonly;
 -- Tables and views that later migrations create in curated are readable too.
 ALTER DEFAULT PRIVILEGES IN SCHEMA curated GRANT SELECT ON TABLES TO cleandata_bi_readonly;
-INSERT INTO control.schema_versions (domain, version, name, checksum, origin, execution_ms) VALUES ('cleandata', 8, 'bi_readonly_role', '21d35416c614b8a052c8c47e23b1077337f74fd877b59957326a6bc96845edbc', 'consolidated', 0);
+INSERT INTO control.schema_versions (domain, version, name, checksum, origin, execution_ms) VALUES ('cleandata', 8, 'bi_readonly_role', '67325a2183f0ef978e8c88096026ba8f2d15dcb0fc1b500598a18287c5b2e95c', 'consolidated', 0);
 
 -- ======== V9__curated_vessel_current.sql ========
 -- One row per vessel with what holds today: the starting point for BI.
