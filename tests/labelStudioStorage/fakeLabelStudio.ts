@@ -106,17 +106,27 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     return direction === "import" ? { ...common, presign: true, presign_ttl: 1, recursive_scan: false } : { ...common, can_delete_objects: false };
   }
 
+  // One client per key pair, region and endpoint, like a long-lived boto3 session.
+  const s3Clients = new Map<string, S3Client>();
   function s3For(fields: Record<string, unknown>): S3Client {
     const accessKeyId = fields.aws_access_key_id as string | null;
     const secretAccessKey = fields.aws_secret_access_key as string | null;
-    return new S3Client({
-      region: (fields.region_name as string) || "us-east-1",
-      endpoint: (fields.s3_endpoint as string) || undefined,
-      forcePathStyle: true,
-      // No keys: an anonymous request, which s3rver answers like S3 does for a private bucket.
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
-      maxAttempts: 1,
-    });
+    const region = (fields.region_name as string) || "us-east-1";
+    const endpoint = (fields.s3_endpoint as string) || undefined;
+    const key = JSON.stringify([accessKeyId, secretAccessKey, region, endpoint]);
+    let client = s3Clients.get(key);
+    if (!client) {
+      client = new S3Client({
+        region,
+        endpoint,
+        forcePathStyle: true,
+        // No keys: an anonymous request, which s3rver answers like S3 does for a private bucket.
+        credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
+        maxAttempts: 1,
+      });
+      s3Clients.set(key, client);
+    }
+    return client;
   }
 
   /** `S3StorageMixin.validate_connection` as the serializer reports it. */
@@ -138,8 +148,6 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
       if (status === 403 || e.name === "InvalidAccessKeyId" || e.name === "SignatureDoesNotMatch") return `Cannot connect to S3 ${bucket} with specified AWS credentials`;
       if (status === 404 || e.name === "NoSuchBucket") return `Cannot find bucket ${bucket} in S3`;
       throw err;
-    } finally {
-      s3.destroy();
     }
   }
 
@@ -158,29 +166,24 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
   async function sync(s: StoredStorage): Promise<void> {
     const f = s.fields;
     const prefix = f.prefix as string | null;
-    const s3 = s3For(f);
-    try {
-      const listed = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: f.bucket as string,
-          ...(prefix ? { Prefix: `${prefix.replace(/\/+$/, "")}/`, ...(f.recursive_scan ? {} : { Delimiter: "/" }) } : {}),
-        }),
-      );
-      const regex = f.regex_filter ? new RegExp(f.regex_filter as string, "y") : undefined;
-      let added = 0;
-      for (const { Key: key } of listed.Contents ?? []) {
-        if (!key || key.endsWith("/")) continue;
-        if (regex) {
-          regex.lastIndex = 0;
-          if (!regex.test(key)) continue;
-        }
-        if (!s.tasks.has(key)) added++;
-        s.tasks.add(key);
+    const listed = await s3For(f).send(
+      new ListObjectsV2Command({
+        Bucket: f.bucket as string,
+        ...(prefix ? { Prefix: `${prefix.replace(/\/+$/, "")}/`, ...(f.recursive_scan ? {} : { Delimiter: "/" }) } : {}),
+      }),
+    );
+    const regex = f.regex_filter ? new RegExp(f.regex_filter as string, "y") : undefined;
+    let added = 0;
+    for (const { Key: key } of listed.Contents ?? []) {
+      if (!key || key.endsWith("/")) continue;
+      if (regex) {
+        regex.lastIndex = 0;
+        if (!regex.test(key)) continue;
       }
-      Object.assign(f, { last_sync: new Date().toISOString(), last_sync_count: added, status: "completed" });
-    } finally {
-      s3.destroy();
+      if (!s.tasks.has(key)) added++;
+      s.tasks.add(key);
     }
+    Object.assign(f, { last_sync: new Date().toISOString(), last_sync_count: added, status: "completed" });
   }
 
   /** The JSON object body, or undefined when it is not one (DRF: 400 parse error). */
@@ -328,6 +331,9 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
       }
       return summary;
     },
-    close: () => server.close(),
+    close: async () => {
+      for (const client of s3Clients.values()) client.destroy();
+      await server.close();
+    },
   };
 }
