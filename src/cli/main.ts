@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "../plan/command";
 import { registerMigrateCommand } from "../migrations/command";
 import { registerFirewallCommand } from "../crunchyBridge/command";
+import { registerSmokeCommand } from "../smoke/command";
 import { registerProvisionCommand } from "../labelStudioStorage/command";
 
 /** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerMigrateCommand(program);
   registerFirewallCommand(program);
+  registerSmokeCommand(program);
   registerProvisionCommand(program);
   return program;
 }
