@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../harness/cli";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
 const KEY = "cbkey_cli_test_secret_9876543210";
 const NET = "ooer7tenangenjelkxbkgz6sdi";
 const RULES = `/networks/${NET}/firewall-rules`;
-const BIN = path.resolve(__dirname, "..", "..", "bin", "oceanid.cjs");
 
 let fake: FakeCrunchyBridge | undefined;
 afterEach(async () => {
@@ -14,15 +12,9 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** Runs the real CLI in a child process (async, so the fake server in this process keeps answering). */
-function oceanid(args: string[], env: Record<string, string | undefined> = { CRUNCHY_BRIDGE_API_KEY: KEY }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const childEnv = { ...process.env, ...env };
-  if (env.CRUNCHY_BRIDGE_API_KEY === undefined) delete childEnv.CRUNCHY_BRIDGE_API_KEY;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: childEnv }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+/** The real CLI in a child process (async, so the fake server in this process keeps answering). */
+function oceanid(args: string[], env: Record<string, string | undefined> = { CRUNCHY_BRIDGE_API_KEY: KEY }) {
+  return runCli(args, { env });
 }
 
 async function withFake(rules: string[]): Promise<FakeCrunchyBridge> {
@@ -34,7 +26,7 @@ describe("oceanid firewall", () => {
   it("replaces a stale rule add-first and prints the JSON summary", async () => {
     const api = await withFake(["191.101.1.3/32"]);
     const run = await oceanid(["firewall", "--network", NET, "--allow", "157.173.210.123", "--description", "srv712429-oceanid egress gateway", "--prune", "--json", "--api-url", api.url]);
-    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run).toMatchObject({ status: 0, stderr: "" });
     expect(JSON.parse(run.stdout)).toEqual({ network: NET, added: ["157.173.210.123/32"], removed: ["191.101.1.3/32"], kept: [] });
     expect(api.calls().map((c) => c.split(" ")[0])).toEqual(["GET", "POST", "DELETE"]);
     expect(api.rules(NET).map((r) => [r.rule, r.description])).toEqual([["157.173.210.123/32", "srv712429-oceanid egress gateway"]]);
@@ -50,7 +42,7 @@ describe("oceanid firewall", () => {
   it("--dry-run prints the plan after one GET and changes nothing", async () => {
     const api = await withFake(["191.101.1.3/32"]);
     const run = await oceanid(["firewall", "--network", NET, "--allow", "2001:DB8::/48", "--prune", "--dry-run", "--api-url", api.url]);
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     expect(run.stdout).toBe(
       [`network ${NET}: 1 to add, 1 to remove, 0 to keep (dry run: nothing changed)`, "  + 2001:db8::/48", `  - 191.101.1.3/32       pre-existing [${api.rules(NET)[0].id}]`, ""].join("\n"),
     );
@@ -71,7 +63,7 @@ describe("oceanid firewall", () => {
   ])("refuses %j before calling the API", async (flags, message) => {
     const api = await withFake(["191.101.1.3/32"]);
     const run = await oceanid(["firewall", "--network", NET, ...flags, "--api-url", api.url]);
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(api.calls()).toEqual([]);
@@ -79,7 +71,7 @@ describe("oceanid firewall", () => {
 
   it("names the environment variable when the key is missing", async () => {
     const run = await oceanid(["firewall", "--network", NET], { CRUNCHY_BRIDGE_API_KEY: undefined });
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
     expect(run.stderr).toBe("oceanid: CRUNCHY_BRIDGE_API_KEY is not set: export the CrunchyBridge API key (cbkey_...) first\n");
   });
 
@@ -87,7 +79,7 @@ describe("oceanid firewall", () => {
     const api = await withFake([]);
     api.server.inject(/^GET /, { kind: "status", status: 403, body: { message: `forbidden for Bearer ${KEY}`, request_id: "r-403" } });
     const run = await oceanid(["firewall", "--network", NET, "--api-url", api.url]);
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
     expect(run.stderr).toBe(`oceanid: GET ${RULES}: 403 forbidden for Bearer [redacted] (request_id r-403)\n`);
   });
 });

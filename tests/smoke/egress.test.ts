@@ -1,17 +1,9 @@
-import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../harness/cli";
 import { deployment, fakeKubectlEnv, healthyCluster, list, PROXY_ENV, type Answer } from "./cluster";
 
-const BIN = path.resolve(__dirname, "..", "..", "bin", "oceanid.cjs");
-
-function smoke(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, "smoke", "egress", ...args], { env }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const smoke = (args: string[], env: NodeJS.ProcessEnv) => runCli(["smoke", "egress", ...args], { env });
 
 const EXPECTED = ["--expected-ip", "157.173.210.123"];
 
@@ -30,7 +22,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
         "",
       ].join("\n"),
     );
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     expect(calls().map((c) => c.slice(0, 2).join(" "))).toEqual(["get pods", "get deployments", "get pods", "exec -n", "exec -n", "logs -n"]);
   });
 
@@ -39,7 +31,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
     cluster.httpProbe.stdout = "191.101.1.3\n";
     cluster.gatewayLogs.stdout = "";
     const run = await smoke(EXPECTED, fakeKubectlEnv(cluster).env);
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
     expect(run.stdout).toContain("FAIL egress-ip      apps/label-studio-ls-app-8c-q7w2e leaves as 191.101.1.3, expected 157.173.210.123: egress bypasses the gateway");
     expect(run.stdout).toContain('FAIL gateway-log    no "CONNECT ipinfo.io:" in recent gateway logs');
     expect(run.stdout).toMatch(/3 passed, 2 failed\n$/);
@@ -51,7 +43,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
     cluster.deployments.stdout = list(deployment("csv-ingestion-worker", withoutNoProxy, "worker"), deployment("label-studio-ls-app", PROXY_ENV, "label-studio"));
     const run = await smoke(EXPECTED, fakeKubectlEnv(cluster).env);
     expect(run.stdout).toContain("FAIL proxy-env      csv-ingestion-worker/worker lacks NO_PROXY");
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
   });
 
   it("fails the gateway check when its pod is not ready, and the db check when the proxy is unreachable", async () => {
@@ -61,7 +53,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
     const run = await smoke(EXPECTED, fakeKubectlEnv(cluster).env);
     expect(run.stdout).toContain("FAIL gateway-ready  0/1 ready (egress-system -l app=egress-gateway: egress-gateway-6b9c-x2k4p)");
     expect(run.stdout).toContain("FAIL db-proxy       egress-db-proxy.apps.svc.cluster.local:5432 not reachable from apps/label-studio-ls-app-8c-q7w2e: nc: egress-db-proxy.apps.svc.cluster.local (10.43.17.4:5432): Connection refused");
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
   });
 
   it("reports kubectl's own error when kubectl fails", async () => {
@@ -77,7 +69,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
         "",
       ].join("\n"),
     );
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
   });
 
   it("passes --context to every call and probes only the named deployment", async () => {
@@ -89,7 +81,7 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
     const run = await smoke([...EXPECTED, "--context", "prod", "--deployment", "csv-ingestion-worker"], env);
     expect(run.stdout).toContain("PASS proxy-env      HTTP_PROXY, HTTPS_PROXY, NO_PROXY set on csv-ingestion-worker\n");
     expect(run.stdout).toContain("reachable from apps/csv-ingestion-worker-2-ready");
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     expect(calls().every((c) => c[0] === "--context" && c[1] === "prod")).toBe(true);
   });
 
@@ -98,19 +90,19 @@ describe("oceanid smoke egress (fake kubectl on PATH)", () => {
     cluster.appPods.stdout = list();
     const run = await smoke(EXPECTED, fakeKubectlEnv(cluster).env);
     expect(run.stdout).toContain("FAIL db-proxy       not run: no ready pod in apps for csv-ingestion-worker, label-studio-ls-app");
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
   });
 
   it("fails every check clearly when kubectl is not on PATH", async () => {
     const run = await smoke(EXPECTED, { ...process.env, PATH: path.join(__dirname, "no-such-dir") });
     expect(run.stdout).toMatch(/^FAIL gateway-ready  cannot list gateway pods: kubectl not found on PATH\n/);
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
   });
 
   it("requires --expected-ip", async () => {
     const { env, calls } = fakeKubectlEnv(healthyCluster());
     const run = await smoke([], env);
-    expect(run).toMatchObject({ code: 1, stdout: "", stderr: "oceanid: --expected-ip <ip> is required: the public IP the CrunchyBridge firewall allows\n" });
+    expect(run).toMatchObject({ status: 1, stdout: "", stderr: "oceanid: --expected-ip <ip> is required: the public IP the CrunchyBridge firewall allows\n" });
     expect(calls()).toEqual([]);
   });
 });
