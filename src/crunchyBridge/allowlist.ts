@@ -61,14 +61,15 @@ export function checkAllowlistInputs(news: Record<string, unknown>): { inputs: R
       fail("rules", "expected at least one rule: an empty allowlist locks every client out");
     } else {
       const allowAnyAddress = inputs.allowAnyAddress === true;
-      const rules = news.rules.map((raw: unknown, i) => normaliseRule(raw, `rules[${i}]`, allowAnyAddress, fail));
-      const known = rules.filter((r): r is AllowlistRule => r !== undefined && !isUnknown(r.cidr));
+      // A rule (or its CIDR) unknown during preview passes through; the rest are checked now.
+      const rules = news.rules.map((raw: unknown, i) => (isUnknown(raw) ? (raw as AllowlistRule) : normaliseRule(raw, `rules[${i}]`, allowAnyAddress, fail)));
+      const known = rules.filter((r): r is AllowlistRule => r !== undefined && !isUnknown(r));
       for (let i = 0; i < known.length; i++) {
         for (let j = i + 1; j < known.length; j++) {
           if (cidrsOverlap(known[i].cidr, known[j].cidr)) fail("rules", `${known[i].cidr} and ${known[j].cidr} overlap; the API refuses overlapping rules`);
         }
       }
-      if (rules.every((r) => r !== undefined)) inputs.rules = sortAllowlist(rules as AllowlistRule[]);
+      if (known.length === rules.length) inputs.rules = sortAllowlist(known);
     }
   }
   return { inputs, failures };

@@ -79,6 +79,11 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
 
     const preview = await provider.check!({} as FirewallAllowlistInputs, args({ networkId: UNKNOWN, rules: UNKNOWN }));
     expect(preview.failures).toEqual([]);
+    for (const rules of [[UNKNOWN, GATEWAY], [{ cidr: UNKNOWN, description: "computed" }, GATEWAY]]) {
+      const partial = await provider.check!({} as FirewallAllowlistInputs, args({ rules }));
+      expect(partial.failures).toEqual([]);
+      expect(partial.inputs?.rules).toEqual(rules);
+    }
     const state = { ...(checked.inputs as FirewallAllowlistInputs), ownedRuleIds: [], extraRules: [] };
     expect(await provider.diff!(NET, state, preview.inputs!)).toEqual({ changes: true, replaces: ["networkId"], deleteBeforeReplace: false });
     expect(api.calls()).toEqual([]);
