@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../cli/main";
 import { LabelStudioClient } from "./client";
-import { STORAGE_DEFAULTS } from "./defaults";
+import { CREDENTIAL_ENV, STORAGE_DEFAULTS } from "./defaults";
 import { isLabelStudioApiError } from "./errors";
 import { s3MarkerWriter } from "./marker";
 import { useEnvironmentProxy } from "./proxy";
@@ -37,7 +37,6 @@ const SETTING_ENV = {
   importTitle: "IMPORT_TITLE",
   exportTitle: "EXPORT_TITLE",
 } as const;
-const SECRET_ENV = { token: "LABEL_STUDIO_TOKEN", accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY" } as const;
 
 /** `oceanid provision`: the CronJob's entry point and a manual front door to the same reconcile. */
 export function registerProvisionCommand(program: Command): void {
@@ -45,7 +44,7 @@ export function registerProvisionCommand(program: Command): void {
   program
     .command("provision")
     .description(
-      `Give Label Studio projects their S3 import and export storage, idempotently. Secrets only from the environment: ${Object.values(SECRET_ENV).join(", ")}. Progress on stderr.`,
+      `Give Label Studio projects their S3 import and export storage, idempotently. Secrets only from the environment: ${Object.values(CREDENTIAL_ENV).join(", ")}. Progress on stderr.`,
     )
     .option("--project <idOrTitle...>", "project ids or exact titles")
     .option("--all", "every project")
@@ -85,9 +84,9 @@ async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv): Prom
     if (!value) throw new UsageError(`${flag} or ${SETTING_ENV[key]} is required`);
     return value;
   };
-  const secret = (key: keyof typeof SECRET_ENV) => {
-    const value = env[SECRET_ENV[key]];
-    if (!value) throw new UsageError(`${SECRET_ENV[key]} is not set`);
+  const secret = (key: keyof typeof CREDENTIAL_ENV) => {
+    const value = env[CREDENTIAL_ENV[key]];
+    if (!value) throw new UsageError(`${CREDENTIAL_ENV[key]} is not set`);
     return value;
   };
   const labelStudioUrl = required("labelStudioUrl", "--label-studio-url");

@@ -8,3 +8,6 @@ export const STORAGE_DEFAULTS = {
   importTitle: "S3 uploads",
   exportTitle: "S3 annotations",
 } as const;
+
+/** Where the provider (as fallback) and the CLI read the credentials from the environment. */
+export const CREDENTIAL_ENV = { token: "LABEL_STUDIO_TOKEN", accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY" } as const;

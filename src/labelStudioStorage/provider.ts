@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { LabelStudioClient } from "./client";
+import { CREDENTIAL_ENV } from "./defaults";
 import { isLabelStudioApiError } from "./errors";
 import { s3MarkerWriter } from "./marker";
 import { desiredFields, findOwnStorage, sameValue } from "./plan";
@@ -10,19 +11,11 @@ import type { S3Credentials, StorageSettings } from "./types";
 /** Bump to re-run every resource's reconcile after a change to this provider's code. */
 export const PROVIDER_VERSION = "1";
 
-export interface ProjectStorageInputs {
+export interface ProjectStorageInputs extends StorageSettings {
   version: string;
   labelStudioUrl: string;
   /** Project id, or its exact title. */
   project: number | string;
-  bucket: string;
-  region: string;
-  endpoint?: string;
-  importPrefix: string;
-  exportPrefix: string;
-  importRegex: string;
-  importTitle: string;
-  exportTitle: string;
 }
 
 export interface ProjectStorageOutputs extends ProjectStorageInputs {
@@ -42,9 +35,9 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Stack config keys (project namespace) read by `configure`; environment variables as fallback. */
 const CREDENTIAL_SOURCES = {
-  token: { config: "labelStudio.apiToken", env: "LABEL_STUDIO_TOKEN" },
-  accessKeyId: { config: "aws.labelStudio.accessKeyId", env: "AWS_ACCESS_KEY_ID" },
-  secretAccessKey: { config: "aws.labelStudio.secretAccessKey", env: "AWS_SECRET_ACCESS_KEY" },
+  token: { config: "labelStudio.apiToken", env: CREDENTIAL_ENV.token },
+  accessKeyId: { config: "aws.labelStudio.accessKeyId", env: CREDENTIAL_ENV.accessKeyId },
+  secretAccessKey: { config: "aws.labelStudio.secretAccessKey", env: CREDENTIAL_ENV.secretAccessKey },
 } as const;
 type CredentialName = keyof typeof CREDENTIAL_SOURCES;
 
