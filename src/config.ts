@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { STORAGE_DEFAULTS } from "./labelStudioStorage/defaults";
+import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./labelStudioStorage/prefix";
 import { parsePostgresUrl, type PostgresUrlParts } from "./postgresUrl";
 
 /** The Pulumi project name; every key of ours lives in this namespace. */
@@ -58,15 +60,15 @@ export const CONFIG_KEYS = {
     description: "S3-compatible endpoint URL (e.g. MinIO); empty for AWS S3. Settings the endpoint cannot honour are skipped with a warning.",
     check: z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http(s):// URL or empty" })]),
   },
-  "aws.labelStudio.importPrefix": { type: "string", default: "raw-uploads", description: "Base prefix of per-project import storages; supports {project} and {project_id}.", check: prefix },
-  "aws.labelStudio.exportPrefix": { type: "string", default: "annotations", description: "Base prefix of per-project export storages; supports {project} and {project_id}.", check: prefix },
+  "aws.labelStudio.importPrefix": { type: "string", default: STORAGE_DEFAULTS.importPrefix, description: "Base prefix of per-project import storages; supports {project} and {project_id}.", check: prefix },
+  "aws.labelStudio.exportPrefix": { type: "string", default: STORAGE_DEFAULTS.exportPrefix, description: "Base prefix of per-project export storages; supports {project} and {project_id}.", check: prefix },
   "aws.labelStudio.importRegex": {
     type: "string",
-    default: "^(?!.*\\.oceanid-keep$).+$",
-    description: "Regex (Python syntax) of object keys Label Studio imports as tasks; must not match the .oceanid-keep prefix marker.",
+    default: STORAGE_DEFAULTS.importRegex,
+    description: "Regex (Python syntax) of object keys Label Studio imports as tasks; must not match the .oceanid-keep prefix marker (the default skips keys whose last segment starts with a dot).",
   },
-  "aws.labelStudio.importTitle": { type: "string", default: "Uploads (S3)", description: "Title of each project's import storage." },
-  "aws.labelStudio.exportTitle": { type: "string", default: "Annotations (S3)", description: "Title of each project's export storage." },
+  "aws.labelStudio.importTitle": { type: "string", default: STORAGE_DEFAULTS.importTitle, description: "Title of each project's import storage." },
+  "aws.labelStudio.exportTitle": { type: "string", default: STORAGE_DEFAULTS.exportTitle, description: "Title of each project's export storage." },
   "aws.labelStudio.lifecycle.abortIncompleteUploadDays": { type: "integer", default: 7, description: "Days after which incomplete multipart uploads are aborted.", check: positiveDays },
   "aws.labelStudio.lifecycle.importNoncurrentDays": { type: "integer", default: 30, description: "Days a replaced or deleted upload under the import prefix is kept as a noncurrent version.", check: positiveDays },
   "aws.labelStudio.lifecycle.exportNoncurrentDays": { type: "integer", default: 90, description: "Days a replaced or deleted export under the export prefix is kept as a noncurrent version.", check: positiveDays },
@@ -103,7 +105,9 @@ export const CONFIG_KEYS = {
     type: "array",
     default: [],
     description: "Projects (ids or exact titles) whose import/export storages the stack provisions.",
-    check: z.array(z.union([z.number().int().positive(), z.string().min(1)]), "must be a list of project ids or titles"),
+    check: z
+      .array(z.union([z.number().int().positive(), z.string().min(1)]), "must be a list of project ids or titles")
+      .refine((projects) => new Set(projects.map(String)).size === projects.length, "lists a project twice; each project gets one storage pair"),
   },
   "labelStudio.provisioner.enabled": { type: "boolean", default: false, description: "Runs `oceanid provision --all` in-cluster on a schedule, for projects created in the UI between deploys." },
   "labelStudio.provisioner.schedule": {
@@ -329,6 +333,23 @@ export function parseConfig(raw: RawConfig): ParsedConfig {
   }
   if (cleandataDb && labelStudioDb && cleandataDb.host !== labelStudioDb.host) {
     problems.push({ path: escPath("labelStudioDbUrl"), message: `is on ${labelStudioDb.host} but the cleandata database is on ${cleandataDb.host}; egress-db-proxy forwards to one database host, so both databases must live on the same CrunchyBridge cluster` });
+  }
+
+  // Prefix rules are checked on a sample project's rendered prefixes, as every project gets them.
+  const sample = { id: 1, title: "example" };
+  const prefixKeys = ["aws.labelStudio.importPrefix", "aws.labelStudio.exportPrefix"] as const;
+  for (const key of prefixKeys) {
+    const unknown = invalid(key) ? [] : unknownPlaceholders(get<string>(key));
+    if (unknown.length > 0) problems.push({ path: escPath(key), message: `has unknown placeholder(s) ${unknown.join(", ")}; only {project} and {project_id} exist` });
+  }
+  if (!prefixKeys.some((key) => invalid(key) || unknownPlaceholders(get<string>(key)).length > 0)) {
+    const importPrefix = renderPrefix(get<string>("aws.labelStudio.importPrefix"), sample, "import");
+    const exportPrefix = renderPrefix(get<string>("aws.labelStudio.exportPrefix"), sample, "export");
+    if (prefixesOverlap(importPrefix, exportPrefix)) {
+      problems.push({ path: escPath("aws.labelStudio.exportPrefix"), message: `nests with importPrefix (${importPrefix} vs ${exportPrefix}): exported annotations would be imported as tasks; use separate base paths` });
+    }
+    const regexProblem = invalid("aws.labelStudio.importRegex") ? undefined : importRegexProblem(get<string>("aws.labelStudio.importRegex"), importPrefix);
+    if (regexProblem) problems.push({ path: escPath("aws.labelStudio.importRegex"), message: regexProblem });
   }
 
   if (get<string>("egress.dbProxy.mode") === "ssh-tunnel") {

@@ -7,6 +7,9 @@ import { listLiveRules, reconcileNetwork, releaseNetwork } from "./reconcile";
  * Filled by `configure` in the provider process only. Serialized while still empty, so the
  * key never enters the `__provider` text stored in state.
  */
+/** Bump when a provider change should roll out to existing allowlists as an update. */
+export const FIREWALL_PROVIDER_VERSION = "1";
+
 const session: { apiKey?: string; timeoutMs?: number } = {};
 
 function clientFor(apiUrl: string | undefined): CrunchyBridgeClient {

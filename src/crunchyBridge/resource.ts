@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AllowlistRule, FirewallAllowlistOutputs } from "./allowlist";
-import { firewallAllowlistProvider } from "./provider";
+import { FIREWALL_PROVIDER_VERSION, firewallAllowlistProvider } from "./provider";
 
 export interface FirewallAllowlistArgs {
   /** CrunchyBridge network id (e.g. `ooer7tenangenjelkxbkgz6sdi`). Changing it replaces the resource. */
@@ -13,8 +13,8 @@ export interface FirewallAllowlistArgs {
   allowAnyAddress?: pulumi.Input<boolean>;
   /** Defaults to https://api.crunchybridge.com. */
   apiUrl?: pulumi.Input<string>;
-  /** Bump when the provider code changes in a way existing resources should pick up. */
-  version: pulumi.Input<string>;
+  /** Provider behaviour version; defaults to FIREWALL_PROVIDER_VERSION. */
+  version?: pulumi.Input<string>;
 }
 
 /**
@@ -35,6 +35,7 @@ export class FirewallAllowlist extends pulumi.dynamic.Resource {
     const props: Record<keyof Omit<FirewallAllowlistOutputs, "apiUrl">, unknown> & { apiUrl?: unknown } = {
       ...args,
       allowAnyAddress: args.allowAnyAddress ?? false,
+      version: args.version ?? FIREWALL_PROVIDER_VERSION,
       ownedRuleIds: undefined,
       extraRules: undefined,
     };

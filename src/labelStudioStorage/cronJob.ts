@@ -1,4 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import { CronJob } from "@pulumi/kubernetes/batch/v1/cronJob";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ProvisionerCronJobArgs {
@@ -31,8 +33,8 @@ const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", 
  * through secretKeyRef; runs never overlap (concurrencyPolicy Forbid).
  */
 export class ProvisionerCronJob extends pulumi.ComponentResource {
-  readonly secret: k8s.core.v1.Secret;
-  readonly cronJob: k8s.batch.v1.CronJob;
+  readonly secret: Secret;
+  readonly cronJob: CronJob;
 
   constructor(name: string, args: ProvisionerCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("oceanid:labelstudio:ProvisionerCronJob", name, {}, opts);
@@ -41,7 +43,7 @@ export class ProvisionerCronJob extends pulumi.ComponentResource {
     const labels = { "app.kubernetes.io/name": "label-studio-storage-provisioner", "app.kubernetes.io/instance": name, "app.kubernetes.io/part-of": "oceanid" };
 
     const secretName = `${name}-credentials`;
-    this.secret = new k8s.core.v1.Secret(
+    this.secret = new Secret(
       secretName,
       {
         // A fixed name, so the CronJob's secretKeyRef is known before the Secret exists.
@@ -55,7 +57,7 @@ export class ProvisionerCronJob extends pulumi.ComponentResource {
       },
       { parent: this, deleteBeforeReplace: true },
     );
-    const fromSecret = (key: string): k8s.types.input.core.v1.EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: this.secret.metadata.name, key } } });
+    const fromSecret = (key: string): k8sInput.core.v1.EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: this.secret.metadata.name, key } } });
     const plain: Record<string, pulumi.Input<string> | undefined> = {
       AWS_REGION: args.region,
       EXPORT_PREFIX: args.exportPrefix,
@@ -76,7 +78,7 @@ export class ProvisionerCronJob extends pulumi.ComponentResource {
       ...["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "LABEL_STUDIO_TOKEN"].map(fromSecret),
     ];
 
-    this.cronJob = new k8s.batch.v1.CronJob(
+    this.cronJob = new CronJob(
       name,
       {
         metadata: { namespace: args.namespace, labels },

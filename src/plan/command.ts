@@ -17,10 +17,19 @@ export function registerPlanCommand(program: Command): void {
       const { runPlan, formatPlan } = require("./plan") as typeof import("./plan");
       const { ConfigError } = require("../config") as typeof import("../config");
       const { EscError } = require("./esc") as typeof import("./esc");
+      // A program whose promises never settle lets Node exit 0 with nothing printed; make that a failure.
+      let finished = false;
+      process.once("beforeExit", () => {
+        if (finished) return;
+        process.stderr.write("oceanid: the program never finished: an output or resource never resolved (nothing was printed)\n");
+        process.exitCode = 1;
+      });
       try {
         const plan = await runPlan({ root: process.cwd(), stack: options.stack, envFiles: options.envFile, program: options.program, showSecrets: options.showSecrets });
         process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+        finished = true;
       } catch (err) {
+        finished = true;
         if (err instanceof ConfigError || err instanceof EscError) throw new UsageError(err.message);
         throw err;
       }

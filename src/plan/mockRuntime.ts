@@ -7,6 +7,8 @@ export interface RegisteredResource {
   name: string;
   /** Name of the parent resource; null for the stack itself. */
   parent: string | null;
+  /** Name of the provider resource serving it (`default_*` for a default provider); null for components and providers. */
+  provider: string | null;
   inputs: Record<string, unknown>;
 }
 
@@ -54,7 +56,8 @@ export async function runUnderMocks(options: MockRunOptions, program: () => unkn
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
         const computed = COMPUTED_OUTPUTS[args.type]?.(args.name, inputs) ?? {};
-        resources.push({ type: args.type, name: args.name, parent: null, inputs: mask(inputs, reveal) as Record<string, unknown> });
+        const provider = args.provider ? args.provider.split("::")[3] ?? null : null;
+        resources.push({ type: args.type, name: args.name, parent: null, provider, inputs: mask(inputs, reveal) as Record<string, unknown> });
         const id = args.type === "aws:s3/bucket:Bucket" ? String(inputs.bucket) : `${args.name}-id`;
         return { id, state: { ...inputs, ...computed } };
       },
@@ -90,8 +93,10 @@ export async function runUnderMocks(options: MockRunOptions, program: () => unkn
 async function resolveOutput(value: unknown, reveal: boolean): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     if (!reveal && (await pulumi.isSecret(value))) return "[secret]";
-    const resolved = await new Promise<unknown>((resolve) => value.apply((v) => resolve(v)));
-    return resolveOutput(resolved, reveal);
+    // apply() never calls back for a value unknown in a preview (a dynamic resource's computed
+    // outputs); the SDK's promise(withUnknowns) hands the unknown marker back instead.
+    const resolved = await (value as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+    return pulumi.isUnknown(resolved) ? "[unknown]" : resolveOutput(resolved, reveal);
   }
   if (Array.isArray(value)) return Promise.all(value.map((v) => resolveOutput(v, reveal)));
   if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {

@@ -33,6 +33,7 @@ export interface PlannedResource {
   type: string;
   name: string;
   parent: string | null;
+  provider: string | null;
   inputs: Record<string, any>;
 }
 
