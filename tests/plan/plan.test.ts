@@ -24,7 +24,7 @@ describe("oceanid plan", () => {
     const types = prod.resources.map((r) => r.type);
     expect(types).toContain("aws:s3/bucket:Bucket");
     expect(types).toContain("kubernetes:helm.sh/v3:Release");
-    expect(types.filter((t) => t.startsWith("pulumi:providers:")).sort()).toEqual(["pulumi:providers:aws", "pulumi:providers:kubernetes"]);
+    expect(types.filter((t) => t.startsWith("pulumi:providers:")).sort()).toEqual(["pulumi:providers:aws", "pulumi:providers:kubernetes", "pulumi:providers:random"]);
     expect(prod.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.name).toBe("oceanid-cluster-prod");
   });
 
