@@ -1,23 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { recordRegistrations } from "../harness/mocks";
 import { FirewallAllowlist } from "../../src/crunchyBridge/resource";
 
-const registered: pulumi.runtime.MockResourceArgs[] = [];
+let registered: pulumi.runtime.MockResourceArgs[] = [];
 
 beforeAll(() => {
   process.env.CRUNCHY_BRIDGE_API_KEY = "cbkey_must_not_be_captured";
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "oceanid-cluster",
-    "test",
-    true,
-  );
+  registered = recordRegistrations();
 });
 
 describe("FirewallAllowlist", () => {

@@ -1,24 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { recordRegistrations } from "../harness/mocks";
 import { CleandataMigrations, migrationFileInputs } from "../../src/migrations/resource";
 import { REPO_MIGRATIONS } from "./fixtures";
 
-const registered: pulumi.runtime.MockResourceArgs[] = [];
+let registered: pulumi.runtime.MockResourceArgs[] = [];
 const URL = "postgresql://postgres:Res0urce-pw@p.example.db.postgresbridge.com:5432/cleandata";
 
 beforeAll(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "oceanid-cluster",
-    "test",
-    true,
-  );
+  registered = recordRegistrations();
 });
 
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
