@@ -124,6 +124,12 @@ export const CONFIG_KEYS = {
     description: "CrunchyBridge network id whose firewall the stack manages (e.g. ooer7tenangenjelkxbkgz6sdi).",
     check: z.string().regex(/^[a-z2-7]{25}[aeimquy4]$/, "must be a CrunchyBridge id (26 lower-case base32 characters)"),
   },
+  "crunchyBridge.requestTimeoutMs": {
+    type: "integer",
+    default: 15000,
+    description: "Per-request timeout of the CrunchyBridge API client (read by the firewall provider); retries follow a timeout.",
+    check: z.number().int().min(100, "must be at least 100 ms").max(120000, "must be at most 120000 ms"),
+  },
   "crunchyBridge.pruneStaleRules": { type: "boolean", default: true, description: "Remove firewall rules other than the egress IP (after the egress rule exists)." },
 
   "egress.nodeName": { type: "string", description: "Node the egress gateway is pinned to; its public IP is the cluster's egress IP.", check: dnsName },

@@ -3,13 +3,13 @@ import { allowlistOutputs, checkAllowlistInputs, diffAllowlist, type FirewallAll
 import { API_KEY_ENV, createClient, crunchyBridgeError, isCrunchyBridgeError, type CrunchyBridgeClient } from "./client";
 import { listLiveRules, reconcileNetwork, releaseNetwork } from "./reconcile";
 
+/** Bump when a provider change should roll out to existing allowlists as an update. */
+export const FIREWALL_PROVIDER_VERSION = "1";
+
 /**
  * Filled by `configure` in the provider process only. Serialized while still empty, so the
  * key never enters the `__provider` text stored in state.
  */
-/** Bump when a provider change should roll out to existing allowlists as an update. */
-export const FIREWALL_PROVIDER_VERSION = "1";
-
 const session: { apiKey?: string; timeoutMs?: number } = {};
 
 function clientFor(apiUrl: string | undefined): CrunchyBridgeClient {
@@ -30,16 +30,6 @@ function inputsOf(props: FirewallAllowlistInputs): FirewallAllowlistInputs {
   return { networkId: props.networkId, rules: props.rules, prune: props.prune, allowAnyAddress: props.allowAnyAddress ?? false, apiUrl: props.apiUrl, version: props.version };
 }
 
-function parseNestedConfig(text: string | undefined): { apiKey?: string; requestTimeoutMs?: number } {
-  if (!text) return {};
-  try {
-    return JSON.parse(text) as { apiKey?: string; requestTimeoutMs?: number };
-  } catch {
-    // JSON.parse's message quotes the text, which may hold the key.
-    throw new Error('stack config "crunchyBridge" is not a JSON object; set "crunchyBridge.apiKey" (secret) instead');
-  }
-}
-
 /**
  * Dynamic provider for `FirewallAllowlist`. `check` and `diff` are pure (preview needs no API
  * access); `create`/`update` reconcile add-before-remove; `delete` removes only owned rules;
@@ -47,10 +37,9 @@ function parseNestedConfig(text: string | undefined): { apiKey?: string; request
  */
 export const firewallAllowlistProvider: pulumi.dynamic.ResourceProvider<FirewallAllowlistInputs, FirewallAllowlistOutputs> = {
   async configure(req) {
-    // `crunchyBridge.apiKey` set flat, or `--path` style as an object under `crunchyBridge`.
-    const parsed = parseNestedConfig(req.config.get("crunchyBridge"));
-    session.apiKey = req.config.get("crunchyBridge.apiKey") ?? parsed.apiKey;
-    const timeout = Number(req.config.get("crunchyBridge.requestTimeoutMs") ?? parsed.requestTimeoutMs);
+    // The same flat keys the stack's typed config declares (src/config.ts).
+    session.apiKey = req.config.get("crunchyBridge.apiKey");
+    const timeout = Number(req.config.get("crunchyBridge.requestTimeoutMs"));
     session.timeoutMs = timeout > 0 ? timeout : undefined;
   },
 

@@ -264,13 +264,6 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
     expect(api.rules(NET)).toHaveLength(1);
   });
 
-  it("accepts the key as a nested stack config object (pulumi config set --path)", async () => {
-    const api = await startFake([]);
-    const provider = await loadProvider({ crunchyBridge: JSON.stringify({ apiKey: KEY }) });
-    await up(provider, args());
-    expect(api.rules(NET)).toHaveLength(1);
-  });
-
   it("keeps the key out of errors and outputs, even when the API echoes request headers", async () => {
     const api = await startFake([]);
     const provider = await loadProvider();
