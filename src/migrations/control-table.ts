@@ -30,9 +30,11 @@ COMMENT ON TABLE control.schema_versions IS 'One row per migration file applied 
 /**
  * Makes sure control.schema_versions has the current shape. The earlier shape (one row per
  * domain: domain primary key, version, activated_at) is upgraded in place and its rows kept,
- * marked origin = 'legacy', so history is never dropped. Runs in the caller's transaction.
+ * marked origin = 'legacy', so history is never dropped. The shape is read as is (callers hold
+ * the migration lock, so no other run changes it), and only the upgrade runs in `transaction`:
+ * the usual run, on a current table, is one query.
  */
-export async function ensureControlTable(client: Client): Promise<"created" | "current" | "upgraded"> {
+export async function ensureControlTable(client: Client, transaction: <T>(fn: () => Promise<T>) => Promise<T>): Promise<"created" | "current" | "upgraded"> {
   // pg_attribute rather than information_schema: same answer, a fraction of the planning time.
   const { rows } = await client.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
@@ -40,6 +42,7 @@ export async function ensureControlTable(client: Client): Promise<"created" | "c
   );
   const columns = new Map(rows.map((r) => [r.name, r.type]));
   if (columns.size === 0) {
+    // Several statements in one query run as one transaction of their own (or in the caller's).
     await client.query(CONTROL_TABLE_SQL);
     return "created";
   }
@@ -49,6 +52,11 @@ export async function ensureControlTable(client: Client): Promise<"created" | "c
       `control.schema_versions exists with columns (${[...columns.keys()].join(", ")}) that match neither the current shape nor the earlier (domain, version, activated_at) one. Rename it and rerun.`,
     );
   }
+  await transaction(() => upgradeEarlierShape(client, columns));
+  return "upgraded";
+}
+
+async function upgradeEarlierShape(client: Client, columns: ReadonlyMap<string, string>): Promise<void> {
   const { rows: pk } = await client.query<{ conname: string }>(
     `SELECT conname FROM pg_constraint WHERE conrelid = 'control.schema_versions'::regclass AND contype = 'p'`,
   );
@@ -67,7 +75,6 @@ export async function ensureControlTable(client: Client): Promise<"created" | "c
       throw migrationError(`Upgrading control.schema_versions from the earlier shape failed at "${sql}": ${(err as Error).message}. Nothing was changed; fix the rows named and rerun.`);
     }
   }
-  return "upgraded";
 }
 
 export async function readAppliedRows(client: Client, domain: string): Promise<AppliedRow[]> {

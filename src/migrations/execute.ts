@@ -33,24 +33,30 @@ export async function runStatements(client: Client, fileName: string, statements
 }
 
 /**
- * Runs a whole file as one query inside the caller's transaction: one round trip, as dbmate or
- * `psql -1` would. Only when it fails is the file parsed: errors without a position (constraint
+ * Runs a whole file as one query inside the caller's open transaction: one round trip, as dbmate
+ * or `psql -1` would. Only when it fails is the file parsed: errors without a position (constraint
  * violations, errors raised in DO blocks) are pinned to a line by replaying its statements one by
- * one, inside a savepoint that is rolled back either way.
+ * one from the state before the file, and that replay is undone too.
+ *
+ * Getting back to the state before the file: when the transaction is the file's own, by rolling
+ * it back and beginning again (the caller then rolls back the replay with the error); when it
+ * also holds earlier files (`nested`, a dry run), by a savepoint taken before the file. Only the
+ * nested case pays for the savepoint's two round trips on every file.
  */
-export async function runFileInTransaction(client: Client, fileName: string, content: string, consequence: string): Promise<void> {
-  await client.query("SAVEPOINT oceanid_file");
+export async function runFileInTransaction(client: Client, fileName: string, content: string, consequence: string, options: { nested: boolean }): Promise<void> {
+  const restore = options.nested ? "ROLLBACK TO SAVEPOINT oceanid_file" : "ROLLBACK; BEGIN";
+  if (options.nested) await client.query("SAVEPOINT oceanid_file");
   try {
     await client.query(content);
   } catch (err) {
-    await client.query("ROLLBACK TO SAVEPOINT oceanid_file");
+    await client.query(restore);
     if ((err as PgError).position) throw statementError(fileName, { sql: content, line: 1 }, err, consequence);
     try {
       await runStatements(client, fileName, await splitStatements(fileName, content), consequence);
     } finally {
-      await client.query("ROLLBACK TO SAVEPOINT oceanid_file");
+      await client.query(restore);
     }
     throw migrationError(`${fileName}: ${(err as PgError).message} (the line could not be found: each statement succeeds when replayed alone). ${consequence}`);
   }
-  await client.query("RELEASE SAVEPOINT oceanid_file");
+  if (options.nested) await client.query("RELEASE SAVEPOINT oceanid_file");
 }

@@ -7,7 +7,7 @@ import { readMigrationDir, type MigrationFile } from "./files";
 import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
 import { planMigrations, type Plan } from "./plan";
 import { describeTarget, scrubSecrets } from "./redact";
-import { splitStatements, type Statement } from "./statements";
+import { soleStatement, splitStatements, type Statement } from "./statements";
 
 export const DEFAULT_DOMAIN = "cleandata";
 
@@ -52,12 +52,15 @@ const summary = ({ version, name, checksum }: MigrationFile): FileSummary => ({ 
 /**
  * A no-transaction file runs as a single statement on its own (a multi-statement query would be
  * an implicit transaction, which CREATE INDEX CONCURRENTLY refuses). Checked for every pending
- * file before anything runs.
+ * file before anything runs. When one statement is certain without parsing (soleStatement), the
+ * server checks its syntax as it runs it, as for any other file; a dry run, which promises a
+ * syntax check of the files it does not run, always parses.
  */
-async function prepareNoTransaction(pending: readonly MigrationFile[]): Promise<Map<MigrationFile, Statement>> {
+async function prepareNoTransaction(pending: readonly MigrationFile[], dryRun: boolean): Promise<Map<MigrationFile, Statement>> {
   const prepared = new Map<MigrationFile, Statement>();
   for (const file of pending.filter((f) => !f.transaction)) {
-    const statements = await splitStatements(file.fileName, file.content);
+    const sole = dryRun ? undefined : soleStatement(file.content);
+    const statements = sole ? [sole] : await splitStatements(file.fileName, file.content);
     if (statements.length !== 1) {
       throw migrationError(
         `${file.fileName}: a "-- oceanid:no-transaction" file runs outside a transaction, so it must hold exactly one statement (it has ${statements.length}); split it into one file per statement.`,
@@ -75,12 +78,12 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   // file still sees the files before it; otherwise each step has its own transaction.
   const step = <T>(fn: () => Promise<T>) => (dryRun ? fn() : withTransaction(client, fn));
 
-  const shape = await step(() => ensureControlTable(client));
+  const shape = await ensureControlTable(client, step);
   if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
   const result = planMigrations(files, await readAppliedRows(client, domain), { target: options.target, baseline: options.baseline });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
-  const noTransaction = await prepareNoTransaction(plan.pending);
+  const noTransaction = await prepareNoTransaction(plan.pending, dryRun);
 
   if (plan.baseline.length > 0) {
     await step(async () => {
@@ -103,7 +106,7 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
         ? `Its transaction was rolled back: nothing from ${file.fileName} was applied${applied.length ? `; files before it stay applied` : ""}.`
         : `It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.`;
     const run = async () => {
-      if (file.transaction) await runFileInTransaction(client, file.fileName, file.content, consequence);
+      if (file.transaction) await runFileInTransaction(client, file.fileName, file.content, consequence, { nested: dryRun });
       else await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
       await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
     };

@@ -142,6 +142,22 @@ describe("migrate", () => {
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("V12__two.sql: a \"-- oceanid:no-transaction\" file runs outside a transaction, so it must hold exactly one statement (it has 2)");
   });
 
+  it("reports a syntax error in a no-transaction file with its line: when it runs, or before anything in a dry run", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir({ ...SMALL_SCHEMA, "V11__index.sql": "-- oceanid:no-transaction\n-- Built concurrently.\nCREATE INDEX CONCURRENTLY i ON stage.document (title) WHERE;\n" });
+    await expect(migrate({ databaseUrl: url, dir, dryRun: true })).rejects.toThrow('V11__index.sql:3: syntax error at or near ";". Fix the SQL; nothing was run.');
+    expect(await query(url, "SELECT to_regnamespace('control') AS control")).toEqual([{ control: null }]);
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__index.sql:3: syntax error at end of input (SQLSTATE 42601).');
+    expect((await versions(url)).map((r) => r.version)).toEqual([1, 2, 10]);
+  });
+
+  it("runs a no-transaction statement that needs the parser to be counted (a semicolon in a string)", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir({ ...SMALL_SCHEMA, "V11__comment.sql": "-- oceanid:no-transaction\nCOMMENT ON TABLE stage.document IS 'documents; one per file';\n" });
+    expect((await migrate({ databaseUrl: url, dir })).applied.map((f) => f.version)).toEqual([1, 2, 10, 11]);
+    expect(await query(url, "SELECT obj_description('stage.document'::regclass) AS c")).toEqual([{ c: "documents; one per file" }]);
+  });
+
   it("reports a syntax error with its file and line, keeping the files before it", async () => {
     const url = await createDatabase();
     const dir = migrationDir({ ...SMALL_SCHEMA, "V11__typo.sql": "SELECT 1;\nCREAT TABLE x (id int);" });
