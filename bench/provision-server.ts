@@ -1,10 +1,17 @@
 /*
- * The bench's Label Studio and S3: the fake Label Studio and s3rver in their own process, as
- * the real ones are, so their CPU does not slow down the client being measured. Prints
- * {url, endpoint} on stdout; answers "stats" on stdin with the request summary.
+ * The bench's servers, each in its own process as the real ones are, so that neither the
+ * client being measured nor the other server competes with it for an event loop:
+ *   provision-server.ts s3                             s3rver with the uploads bucket
+ *   provision-server.ts label-studio PROJECTS LATENCY  the fake Label Studio
+ * Each prints one JSON line on stdout ({endpoint} or {url}), then answers every "stats" line
+ * on stdin with a JSON line: CPU time and event-loop utilisation since the previous one (and,
+ * for Label Studio, the requests it saw). Closing stdin stops it.
  */
 import * as readline from "node:readline";
-import { startWorld } from "../tests/labelStudioStorage/world";
+import { performance } from "node:perf_hooks";
+import { startFakeLabelStudio } from "../tests/labelStudioStorage/fakeLabelStudio";
+import { startS3Server } from "../tests/labelStudioStorage/s3Server";
+import { BUCKET, LEGACY_TOKEN } from "../tests/labelStudioStorage/world";
 
 /**
  * The shared test harness advertises `Keep-Alive: timeout=1`; undici subtracts a 1 s safety
@@ -23,21 +30,52 @@ function keepConnectionsAlive(): void {
   }) as typeof createServer;
 }
 
-async function main(): Promise<void> {
-  const [projects, latencyMs] = process.argv.slice(2).map(Number);
-  keepConnectionsAlive();
-  const world = await startWorld();
-  for (let i = 1; i <= projects; i++) world.ls.addProject(`Bench project ${i}`);
-  world.ls.server.setLatency(latencyMs);
-  process.stdout.write(`${JSON.stringify({ url: world.ls.url, endpoint: world.s3.endpoint, region: world.settings.region })}\n`);
+/** CPU milliseconds and event-loop utilisation (0–1) since the previous call. */
+function usageMeter(): () => { cpuMs: number; loop: number } {
+  let cpu = process.cpuUsage();
+  let elu = performance.eventLoopUtilization();
+  return () => {
+    const spent = process.cpuUsage(cpu);
+    const loop = performance.eventLoopUtilization(elu);
+    cpu = process.cpuUsage();
+    elu = performance.eventLoopUtilization();
+    return { cpuMs: (spent.user + spent.system) / 1000, loop: loop.utilization };
+  };
+}
+
+function serve(ready: Record<string, unknown>, stats: () => Record<string, unknown>, close: () => Promise<void>): void {
+  const usage = usageMeter();
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
   const lines = readline.createInterface({ input: process.stdin });
   lines.on("line", (line) => {
-    if (line !== "stats") return;
-    const writes = world.ls.server.requests.filter((r) => r.method !== "GET").length;
-    process.stdout.write(`${JSON.stringify({ requests: world.ls.server.requests.length, writes })}\n`);
-    world.ls.server.requests.length = 0;
+    if (line === "stats") process.stdout.write(`${JSON.stringify({ ...usage(), ...stats() })}\n`);
   });
-  lines.on("close", () => void world.close().then(() => process.exit(0)));
+  lines.on("close", () => void close().then(() => process.exit(0)));
+}
+
+async function main(): Promise<void> {
+  const [role, ...args] = process.argv.slice(2);
+  keepConnectionsAlive();
+  if (role === "s3") {
+    const s3 = await startS3Server([BUCKET]);
+    serve({ endpoint: s3.endpoint }, () => ({}), () => s3.close());
+    return;
+  }
+  if (role !== "label-studio") throw new Error(`unknown role ${role}: s3 or label-studio`);
+  const [projects, latencyMs] = args.map(Number);
+  const ls = await startFakeLabelStudio({ legacyToken: LEGACY_TOKEN });
+  for (let i = 1; i <= projects; i++) ls.addProject(`Bench project ${i}`);
+  ls.server.setLatency(latencyMs);
+  serve(
+    { url: ls.url },
+    () => {
+      const requests = ls.server.requests.length;
+      const writes = ls.server.requests.filter((r) => r.method !== "GET").length;
+      ls.server.requests.length = 0;
+      return { requests, writes };
+    },
+    () => ls.close(),
+  );
 }
 
 void main();

@@ -40,11 +40,25 @@ function mapS3rverDesTo3des(): void {
   crypto.oceanidDesMapped = true;
 }
 
+/**
+ * Where s3rver keeps its objects: tmpfs (/dev/shm) when there is one. s3rver stores every object
+ * as three files and answers each listing by walking the bucket's directories with a `stat` per
+ * entry, so on a disk its operations cost several times more CPU.
+ */
+function scratchDirectory(): string {
+  try {
+    fs.accessSync("/dev/shm", fs.constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return os.tmpdir();
+  }
+}
+
 export async function startS3Server(buckets: string[]): Promise<S3Server> {
   mapS3rverDesTo3des();
   const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
   DUMMY_ACCOUNT.createKeyPair(S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey);
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-s3rver-"));
+  const directory = fs.mkdtempSync(path.join(scratchDirectory(), "oceanid-s3rver-"));
   const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
