@@ -6,7 +6,7 @@ import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import { slugify } from "./slug";
-import type { Direction, Project, S3Credentials, StorageSettings } from "./types";
+import type { Direction, Project, S3Credentials, StorageFields, StorageSettings } from "./types";
 
 export interface ProvisionContext {
   client: LabelStudioClient;
@@ -86,14 +86,20 @@ function projectProblems(settings: StorageSettings, project: Project): SettingsP
 }
 
 /**
- * Reconciles one project's import and export storage (in that order, one request at a time),
- * then syncs the import storage if it is new, changed or never synced.
+ * Reconciles one project's import and export storage, then syncs the import storage if it is
+ * new, changed or never synced. One Label Studio request at a time per project, so at most
+ * `concurrency` are in flight: both listings first, then the writes, then the sync. The marker
+ * a write needs goes to S3 (another server) as soon as its listing shows the write, and is
+ * awaited just before it, so it overlaps the next Label Studio request instead of adding to
+ * the project's time.
  */
 export async function reconcileProject(ctx: ProvisionContext, project: Project): Promise<ProjectResult> {
   const problems = projectProblems(ctx.settings, project);
   if (problems.length > 0) throw provisionError(project, problems.map((p) => p.reason).join("; "));
-  const imported = await reconcileDirection(ctx, project, "import");
-  const exported = await reconcileDirection(ctx, project, "export");
+  const importPlan = await step(project, "import storage", () => planDirection(ctx, project, "import"));
+  const exportPlan = await step(project, "export storage", () => planDirection(ctx, project, "export"));
+  const imported = await step(project, "import storage", () => applyDirection(ctx, project, importPlan));
+  const exported = await step(project, "export storage", () => applyDirection(ctx, project, exportPlan));
   let synced = false;
   if (imported.sync && !ctx.dryRun && imported.result.id !== null) {
     await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!));
@@ -104,40 +110,61 @@ export async function reconcileProject(ctx: ProvisionContext, project: Project):
 
 const PAST: Record<StoragePlan["action"], Action> = { create: "created", update: "updated", unchanged: "unchanged" };
 
-async function reconcileDirection(ctx: ProvisionContext, project: Project, direction: Direction): Promise<{ result: DirectionResult; sync: boolean }> {
-  const { client, markers, settings, credentials } = ctx;
-  const desired = desiredFields(direction, project, settings);
+/** A direction's plan from a fresh listing, and the marker write it needs, under way. */
+interface PlannedDirection {
+  direction: Direction;
+  desired: StorageFields;
+  plan: StoragePlan;
+  marker?: Promise<void>;
+}
+
+async function planDirection(ctx: ProvisionContext, project: Project, direction: Direction): Promise<PlannedDirection> {
+  const desired = desiredFields(direction, project, ctx.settings);
+  const plan = planStorage(direction, await ctx.client.listStorages(direction, project.id), desired);
+  if (plan.action === "unchanged" || ctx.dryRun) return { direction, desired, plan };
+  // Both a create and a PATCH with `bucket` make Label Studio look for an object under the
+  // prefix. Written now, awaited before the write; handled here so that a failure is not an
+  // unhandled rejection while the project waits on Label Studio (the await still throws it).
+  const marker = ctx.markers.write(plan.prefix);
+  marker.catch(() => {});
+  return { direction, desired, plan, marker };
+}
+
+/**
+ * Creates or patches as planned. A create whose outcome is unknown is never posted again: the
+ * direction is listed and planned afresh, and a storage that did get created is adopted.
+ */
+async function applyDirection(ctx: ProvisionContext, project: Project, first: PlannedDirection): Promise<{ result: DirectionResult; sync: boolean }> {
+  const { client, credentials } = ctx;
   const keys = { aws_access_key_id: credentials.accessKeyId, aws_secret_access_key: credentials.secretAccessKey };
-  // List → plan → write, again from the listing when a create's outcome is unknown: a
-  // storage that did get created is then found and adopted instead of duplicated.
+  let next: PlannedDirection | undefined = first;
   let createOutcomeUnknown = false;
-  return step(project, `${direction} storage`, () =>
-    withRetry(
-      async () => {
-        const plan = planStorage(direction, await client.listStorages(direction, project.id), desired);
-        const changed = plan.action === "update" ? Object.keys(plan.patch).sort() : undefined;
-        // A storage found after our create's answer was lost is the one we created.
-        const action = createOutcomeUnknown ? "created" : PAST[plan.action];
-        const result = (id: number | null): DirectionResult => ({ id, prefix: plan.prefix, action, ...(changed ? { changed } : {}) });
-        if (plan.action === "unchanged") return { result: result(plan.id), sync: plan.sync };
-        if (ctx.dryRun) return { result: result(plan.action === "update" ? plan.id : null), sync: plan.sync };
-        await markers.write(plan.prefix);
-        if (plan.action === "create") {
-          try {
-            const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
-            return { result: result(created.id), sync: plan.sync };
-          } catch (err) {
-            if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
-            throw err;
-          }
+  return withRetry(
+    async () => {
+      const { direction, desired, plan, marker } = next ?? (await planDirection(ctx, project, first.direction));
+      next = undefined;
+      const changed = plan.action === "update" ? Object.keys(plan.patch).sort() : undefined;
+      // A storage found after our create's answer was lost is the one we created.
+      const action = createOutcomeUnknown ? "created" : PAST[plan.action];
+      const result = (id: number | null): DirectionResult => ({ id, prefix: plan.prefix, action, ...(changed ? { changed } : {}) });
+      if (plan.action === "unchanged") return { result: result(plan.id), sync: plan.sync };
+      if (ctx.dryRun) return { result: result(plan.action === "update" ? plan.id : null), sync: plan.sync };
+      await marker;
+      if (plan.action === "create") {
+        try {
+          const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
+          return { result: result(created.id), sync: plan.sync };
+        } catch (err) {
+          if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
+          throw err;
         }
-        // `bucket` makes Label Studio validate the connection with the keys we send.
-        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
-        return { result: result(plan.id), sync: plan.sync };
-      },
-      ctx.retry ?? DEFAULT_RETRY,
-      isAmbiguousWriteError,
-    ),
+      }
+      // `bucket` makes Label Studio validate the connection with the keys we send.
+      await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
+      return { result: result(plan.id), sync: plan.sync };
+    },
+    ctx.retry ?? DEFAULT_RETRY,
+    isAmbiguousWriteError,
   );
 }
 
