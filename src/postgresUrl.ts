@@ -27,7 +27,7 @@ export function parsePostgresUrl(url: string): PostgresUrlParts {
     // libpq semantics for sslmode: the URL means what it means to Label Studio's libpq.
     parsed = parse(url, { useLibpqCompat: true });
   } catch {
-    throw new Error("is not a parseable URL; percent-encode special characters in the user name and password (@ → %40, / → %2F, % → %25, : → %3A)");
+    throw new Error("is not a parseable URL: check the port (1-65535) and percent-encode special characters in the user name and password (@ → %40, / → %2F, % → %25, : → %3A)");
   }
   const missing = (["host", "database", "user", "password"] as const).filter((k) => !parsed[k]);
   if (missing.length > 0) {

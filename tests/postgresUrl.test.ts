@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { formatPostgresUrl, parsePostgresUrl } from "../src/postgresUrl";
+
+describe("parsePostgresUrl", () => {
+  it("decodes percent-encoded credentials and keeps sslmode", () => {
+    expect(parsePostgresUrl("postgresql://ls%40user:p%40ss%2Fw%25rd%3A1@p.db.example.com:6543/labelfish?sslmode=verify-full")).toEqual({
+      host: "p.db.example.com",
+      port: 6543,
+      database: "labelfish",
+      user: "ls@user",
+      password: "p@ss/w%rd:1",
+      sslmode: "verify-full",
+    });
+  });
+
+  it("defaults the port to 5432 and sslmode to require", () => {
+    expect(parsePostgresUrl("postgres://u:p@h/db")).toMatchObject({ port: 5432, sslmode: "require" });
+  });
+
+  it.each([
+    ["mysql://u:hunter2@h/db", /postgres:\/\/ or postgresql:\/\//],
+    ["postgresql://u@h/db", /missing its password/],
+    ["postgresql://u:hunter2@h", /missing its database/],
+    ["postgresql://u:hunter2@h:99999/db", /check the port/],
+    ["postgresql://u:hunter2@h:0/db", /invalid port/],
+    ["postgresql://u:hunter2@h/db?sslmode=maybe", /sslmode=maybe/],
+  ])("rejects %s without quoting the password", (url, message) => {
+    expect(() => parsePostgresUrl(url)).toThrow(message);
+    try {
+      parsePostgresUrl(url);
+    } catch (err) {
+      expect((err as Error).message).not.toContain("hunter2");
+    }
+  });
+});
+
+describe("formatPostgresUrl", () => {
+  it("round-trips through the parser with every character that needs encoding", () => {
+    const parts = { host: "egress-db-proxy.apps.svc.cluster.local", port: 5432, database: "cleandata", user: "post@gres", password: "a@b/c%d:e?f#g", sslmode: "require" };
+    expect(parsePostgresUrl(formatPostgresUrl(parts))).toEqual(parts);
+  });
+});
