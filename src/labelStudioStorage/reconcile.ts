@@ -1,6 +1,6 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { hasName, isAmbiguousWriteError, isAuthError, tagged } from "./errors";
+import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged } from "./errors";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
@@ -88,10 +88,9 @@ function projectProblems(settings: StorageSettings, project: Project): SettingsP
 /**
  * Reconciles one project's import and export storage, then syncs the import storage if it is
  * new, changed or never synced. One Label Studio request at a time per project, so at most
- * `concurrency` are in flight: both listings first, then the writes, then the sync. The marker
- * a write needs goes to S3 (another server) as soon as its listing shows the write, and is
- * awaited just before it, so it overlaps the next Label Studio request instead of adding to
- * the project's time.
+ * `concurrency` are in flight: both listings first, then the writes, then the sync. The import
+ * marker goes to S3 (another server) as soon as the listing shows a write, and is awaited just
+ * before it, so it overlaps the export listing instead of adding to the project's time.
  */
 export async function reconcileProject(ctx: ProvisionContext, project: Project): Promise<ProjectResult> {
   const problems = projectProblems(ctx.settings, project);
@@ -121,10 +120,11 @@ interface PlannedDirection {
 async function planDirection(ctx: ProvisionContext, project: Project, direction: Direction): Promise<PlannedDirection> {
   const desired = desiredFields(direction, project, ctx.settings);
   const plan = planStorage(direction, await ctx.client.listStorages(direction, project.id), desired);
-  if (plan.action === "unchanged" || ctx.dryRun) return { direction, desired, plan };
-  // Both a create and a PATCH with `bucket` make Label Studio look for an object under the
-  // prefix. Written now, awaited before the write; handled here so that a failure is not an
-  // unhandled rejection while the project waits on Label Studio (the await still throws it).
+  // A create and a PATCH with `bucket` make Label Studio look for an object under an import
+  // prefix (an export prefix may be empty, see needsExportMarker).
+  if (plan.action === "unchanged" || ctx.dryRun || direction === "export") return { direction, desired, plan };
+  // Written now, awaited before the write; handled here so that a failure is not an unhandled
+  // rejection while the project waits on Label Studio (the await still throws it).
   const marker = ctx.markers.write(plan.prefix);
   marker.catch(() => {});
   return { direction, desired, plan, marker };
@@ -150,22 +150,42 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
       if (plan.action === "unchanged") return { result: result(plan.id), sync: plan.sync };
       if (ctx.dryRun) return { result: result(plan.action === "update" ? plan.id : null), sync: plan.sync };
       await marker;
-      if (plan.action === "create") {
-        try {
-          const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
-          return { result: result(created.id), sync: plan.sync };
-        } catch (err) {
-          if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
-          throw err;
+      const write = async (): Promise<{ result: DirectionResult; sync: boolean }> => {
+        if (plan.action === "create") {
+          try {
+            const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
+            return { result: result(created.id), sync: plan.sync };
+          } catch (err) {
+            if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
+            throw err;
+          }
         }
+        // `bucket` makes Label Studio validate the connection with the keys we send.
+        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
+        return { result: result(plan.id), sync: plan.sync };
+      };
+      try {
+        return await write();
+      } catch (err) {
+        if (!needsExportMarker(err, direction, desired.bucket, plan.prefix)) throw err;
+        // Refused by validation, so nothing was created: mark the prefix and write again.
+        await ctx.markers.write(plan.prefix);
+        return await write();
       }
-      // `bucket` makes Label Studio validate the connection with the keys we send.
-      await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
-      return { result: result(plan.id), sync: plan.sync };
     },
     ctx.retry ?? DEFAULT_RETRY,
     isAmbiguousWriteError,
   );
+}
+
+/**
+ * Label Studio 1.9+ accepts an export storage whose prefix is empty (it only lists it,
+ * HumanSignal/label-studio#4762), so no export marker is written up front; an older one
+ * refuses it with `s3://<bucket>/<prefix> not found.`, and then gets one.
+ */
+function needsExportMarker(err: unknown, direction: Direction, bucket: string, prefix: string): boolean {
+  if (direction !== "export" || !prefix || !isLabelStudioApiError(err) || err.status !== 400) return false;
+  return Object.values(err.fieldErrors).some((messages) => messages.includes(`s3://${bucket}/${prefix} not found.`));
 }
 
 async function step<T>(project: Project, what: string, fn: () => Promise<T>): Promise<T> {

@@ -11,8 +11,10 @@ import { startFakeServer, type FakeResponse, type FakeServer, type RecordedReque
  * - page-number pagination of projects (page_size default 30, `Invalid page.` past the end);
  * - storage lists are plain arrays and need an existing `project` (else 404);
  * - the S3 serializer: key pair together, `validate_connection` against the real S3 server with
- *   the storage's own keys and endpoint (`s3://<bucket>/<prefix> not found.` for an empty
- *   prefix), access keys stored but never echoed; PATCH validates only when `bucket` is sent;
+ *   the storage's own keys and endpoint (`s3://<bucket>/<prefix> not found.` for an import
+ *   storage's empty prefix; an export prefix is listed too but may be empty, since Label Studio
+ *   1.9, HumanSignal/label-studio#4762), access keys stored but never echoed; PATCH validates
+ *   only when `bucket` is sent;
  * - export create validates and syncs; sync lists the prefix (Delimiter "/" unless recursive)
  *   and applies `regex_filter` with Python's `re.match`, one task per new key;
  * - errors in the `{id, status_code, version, detail, exc_info, validation_errors}` envelope.
@@ -24,6 +26,8 @@ export interface FakeLabelStudioOptions {
   pat?: string;
   /** Lifetime of access tokens issued for the PAT. */
   accessTtlMs?: number;
+  /** Label Studio before 1.9: an export storage's prefix must hold an object too. */
+  exportPrefixMustExist?: boolean;
 }
 
 export interface StoredStorage {
@@ -130,14 +134,16 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
   }
 
   /** `S3StorageMixin.validate_connection` as the serializer reports it. */
-  async function validateConnection(fields: Record<string, unknown>): Promise<string | undefined> {
+  async function validateConnection(direction: "import" | "export", fields: Record<string, unknown>): Promise<string | undefined> {
     const bucket = fields.bucket as string;
     const prefix = fields.prefix as string | null;
     const s3 = s3For(fields);
     try {
       if (prefix) {
         const result = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
-        if (!result.KeyCount) return `s3://${bucket}/${prefix} not found.`;
+        // An import prefix must hold an object; an export prefix is only listed (Label Studio 1.9+).
+        const mustExist = direction === "import" || options.exportPrefixMustExist;
+        if (mustExist && !result.KeyCount) return `s3://${bucket}/${prefix} not found.`;
       } else {
         await s3.send(new HeadBucketCommand({ Bucket: bucket }));
       }
@@ -151,14 +157,14 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     }
   }
 
-  async function validateStorage(merged: Record<string, unknown>, body: Record<string, unknown>): Promise<FakeResponse | undefined> {
+  async function validateStorage(direction: "import" | "export", merged: Record<string, unknown>, body: Record<string, unknown>): Promise<FakeResponse | undefined> {
     const supplied = SECURE_FIELDS.filter((f) => f in body);
     if (supplied.length === 1) {
       const missing = SECURE_FIELDS.find((f) => !supplied.includes(f))!;
       return validation({ [missing]: ["Access Key ID and Secret Access Key must be provided together."] });
     }
     if (!merged.bucket) return undefined;
-    const problem = await validateConnection(merged);
+    const problem = await validateConnection(direction, merged);
     return problem ? validation({ non_field_errors: [problem] }) : undefined;
   }
 
@@ -207,7 +213,7 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     if (!projects.has(Number(input.project))) return validation({ project: [`Invalid pk "${String(input.project)}" - object does not exist.`] });
     const allowed = direction === "import" ? IMPORT_FIELDS : EXPORT_FIELDS;
     const fields = { ...defaults(direction), ...Object.fromEntries(Object.entries(input).filter(([k]) => allowed.includes(k))) };
-    const invalid = await validateStorage(fields, input);
+    const invalid = await validateStorage(direction, fields, input);
     if (invalid) return invalid;
     const storage: StoredStorage = { id: nextStorage[direction]++, project: Number(input.project), fields, tasks: new Set() };
     store.set(storage.id, storage);
@@ -221,7 +227,7 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     if (action === "sync") {
       if (req.method !== "POST") return envelope(405, `Method "${req.method}" not allowed.`);
       if (!storage) return envelope(404, "Not found.");
-      const problem = await validateConnection(storage.fields);
+      const problem = await validateConnection(direction, storage.fields);
       // validate_connection raises KeyError here, outside the serializer: an unhandled 500.
       if (problem) return envelope(500, problem);
       if (direction === "import") await sync(storage);
@@ -241,7 +247,7 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     const merged = { ...storage.fields, ...changes };
     // The serializer validates the connection only when `bucket` is in the request.
     if ("bucket" in input) {
-      const invalid = await validateStorage(merged, input);
+      const invalid = await validateStorage(direction, merged, input);
       if (invalid) return invalid;
     }
     storage.fields = merged;

@@ -64,7 +64,7 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     const state = JSON.stringify({ ...result.outs, __provider: serialized.text });
     for (const secret of SECRETS) expect(state).not.toContain(secret);
     expect(world.ls.storages("import", project.id)[0].fields).toMatchObject({ aws_secret_access_key: S3_CREDENTIALS.secretAccessKey });
-    expect(await world.s3.keys(BUCKET)).toEqual(["annotations/ner-data-1/export/.oceanid-keep", "raw-uploads/ner-data-1/import/.oceanid-keep"]);
+    expect(await world.s3.keys(BUCKET)).toEqual(["raw-uploads/ner-data-1/import/.oceanid-keep"]);
   });
 
   it("check reports bad inputs per property, tolerates unknowns, and makes no request", async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAuthError } from "../../src/labelStudioStorage/errors";
 import { isProvisionError, isSettingsError, provision, reconcileProject, selectProjects, type ProvisionError } from "../../src/labelStudioStorage/reconcile";
 import { S3_CREDENTIALS } from "./s3Server";
-import { BUCKET, startWorld, type World } from "./world";
+import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
 
 let world: World;
 beforeEach(async () => {
@@ -43,9 +43,9 @@ describe("provision", () => {
     ]);
     // Listing + 2 lists, 2 creates and 1 sync per project.
     expect(first.requests).toBe(1 + 2 * 5);
+    // Only import prefixes need a marker: Label Studio accepts an empty export prefix.
+    expect(first.s3Requests).toBe(2);
     expect(await world.s3.keys(BUCKET)).toEqual([
-      "annotations/fish-photos-1/export/.oceanid-keep",
-      "annotations/ner-data-2/export/.oceanid-keep",
       "raw-uploads/fish-photos-1/import/.oceanid-keep",
       "raw-uploads/fish-photos-1/import/a.jpg",
       "raw-uploads/fish-photos-1/import/nested/b.jpg",
@@ -103,6 +103,18 @@ describe("provision", () => {
     expect(world.ls.storages("import", project.id)).toHaveLength(1);
     expect(world.ls.storages("export", project.id)).toHaveLength(1);
     expect(writes()).toEqual(["POST /api/storages/s3/", "POST /api/storages/export/s3", "POST /api/storages/s3/1/sync"]);
+  });
+
+  it("marks an export prefix too when Label Studio before 1.9 refuses it empty, without a second storage", async () => {
+    await world.close();
+    world = await startWorld({ legacyToken: LEGACY_TOKEN, exportPrefixMustExist: true });
+    const project = world.ls.addProject("Fish");
+    const report = await provision(world.context(), { projects: "all" });
+    expect(report.errors).toEqual([]);
+    expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "created" }, export: { id: 1, action: "created" }, synced: true });
+    expect(writes()).toEqual(["POST /api/storages/s3/", "POST /api/storages/export/s3", "POST /api/storages/export/s3", "POST /api/storages/s3/1/sync"]);
+    expect(world.ls.storages("export", project.id)).toHaveLength(1);
+    expect(await world.s3.keys(BUCKET)).toEqual(["annotations/fish-1/export/.oceanid-keep", "raw-uploads/fish-1/import/.oceanid-keep"]);
   });
 
   it("reports a project's validation error by name and goes on with the others", async () => {
