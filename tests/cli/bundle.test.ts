@@ -1,0 +1,172 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+// bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
+// Each test works on its own copy of the repository (bin/, src/, package.json, tsconfig.json;
+// node_modules linked) with its own cache directory, and runs the real bin in a child process.
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const HEADER = "// oceanid-cli-bundle ";
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function temporaryDirectory(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+interface Copy {
+  root: string;
+  cache: string;
+  bundle: string;
+  run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+  /** The build id in the bundle's stamp, or undefined when there is no bundle. */
+  build(): string | undefined;
+}
+
+function copyOfRepository(cache?: string): Copy {
+  const root = temporaryDirectory("oceanid-bundle-");
+  for (const entry of ["bin", "src", "package.json", "tsconfig.json"]) fs.cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
+  const cacheDir = cache ?? path.join(root, "cache");
+  const bundle = path.join(cacheDir, "cli.cjs");
+  return {
+    root,
+    cache: cacheDir,
+    bundle,
+    run: (args) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(root, "bin", "oceanid.cjs"), ...args], {
+          cwd: root,
+          env: { ...process.env, OCEANID_CLI_CACHE: cacheDir },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d));
+        child.stderr.on("data", (d: Buffer) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      }),
+    build: () => {
+      if (!fs.existsSync(bundle)) return undefined;
+      const text = fs.readFileSync(bundle, "utf8");
+      expect(text.startsWith(HEADER)).toBe(true);
+      return (JSON.parse(text.slice(HEADER.length, text.indexOf("\n"))) as { build: string }).build;
+    },
+  };
+}
+
+/** Rewrites the `migrate` command's description in the copy's source, keeping or setting its mtime. */
+function describeMigrate(copy: Copy, description: string, mtime?: Date): void {
+  const file = path.join(copy.root, "src", "migrations", "command.ts");
+  const text = fs.readFileSync(file, "utf8").replace(/\.description\("(Apply sql\/migrations[^"]*|DESCRIPTION [^"]*)"\)/, `.description("${description}")`);
+  fs.writeFileSync(file, text);
+  if (mtime) fs.utimesSync(file, mtime, mtime);
+}
+
+const helpOfMigrate = async (copy: Copy) => {
+  const run = await copy.run(["migrate", "--help"]);
+  expect(run).toMatchObject({ status: 0, stderr: "" });
+  return run.stdout;
+};
+
+describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
+  it("builds it on the first run and reuses it, with its code cache, while nothing changed", async () => {
+    const copy = copyOfRepository();
+    expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
+    const build = copy.build();
+    expect(build).toMatch(/^[0-9a-z]+$/);
+    const before = fs.statSync(copy.bundle);
+    expect(fs.readdirSync(copy.cache).sort()).toEqual(["cli.cjs", `cli.${build}.map`, `cli.${build}.v8cache`]);
+
+    expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
+    const after = fs.statSync(copy.bundle);
+    expect({ build: copy.build(), ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ build, ino: before.ino, mtimeMs: before.mtimeMs });
+    // pg's Cloudflare check (which loads Node's fetch) is compiled out; if this fails after a pg
+    // upgrade, update the patch in bin/cli-bundle.cjs.
+    expect(fs.readFileSync(copy.bundle, "utf8")).not.toContain("isCloudflareRuntime()");
+  });
+
+  it("never runs a stale bundle: a changed source rebuilds it, whether its mtime moved forward or back", async () => {
+    const copy = copyOfRepository();
+    await helpOfMigrate(copy);
+    const first = copy.build();
+
+    describeMigrate(copy, "DESCRIPTION one");
+    expect(await helpOfMigrate(copy)).toContain("DESCRIPTION one");
+    const second = copy.build();
+    expect(second).not.toBe(first);
+    // The replaced build's map and code cache are gone.
+    expect(fs.readdirSync(copy.cache).filter((f) => f.includes(first!))).toEqual([]);
+
+    // Older than the bundle (a checkout or copy that keeps mtimes): still a difference.
+    describeMigrate(copy, "DESCRIPTION two", new Date("2001-01-01T00:00:00Z"));
+    expect(await helpOfMigrate(copy)).toContain("DESCRIPTION two");
+    expect(copy.build()).not.toBe(second);
+  });
+
+  it("rebuilds when a file appears under src/, or when the cached file is not a bundle of this copy", async () => {
+    const copy = copyOfRepository();
+    await helpOfMigrate(copy);
+    const first = copy.build();
+    fs.writeFileSync(path.join(copy.root, "src", "migrations", "new-helper.ts"), "export const x = 1;\n");
+    await helpOfMigrate(copy);
+    expect(copy.build()).not.toBe(first);
+
+    // A bundle whose stamp matches every file but names another checkout: not used.
+    const text = fs.readFileSync(copy.bundle, "utf8");
+    const stale = text.replace(`"root":${JSON.stringify(copy.root)}`, `"root":"/elsewhere"`).replace("Apply sql/migrations to the cleandata database", "STALE");
+    fs.writeFileSync(copy.bundle, stale);
+    expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
+
+    fs.writeFileSync(copy.bundle, "module.exports = { main() { console.log('STALE'); } };\n");
+    expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
+  });
+
+  it("survives concurrent first runs: every run works and the cache holds one whole bundle", async () => {
+    const copy = copyOfRepository();
+    const runs = await Promise.all(Array.from({ length: 4 }, () => copy.run(["migrate", "--help"])));
+    for (const run of runs) expect({ status: run.status, stderr: run.stderr, help: run.stdout.includes("Apply sql/migrations") }).toEqual({ status: 0, stderr: "", help: true });
+    const build = copy.build();
+    expect(fs.readdirSync(copy.cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(fs.existsSync(path.join(copy.cache, `cli.${build}.map`))).toBe(true);
+    // And that bundle is fresh: the next run keeps it.
+    await helpOfMigrate(copy);
+    expect(copy.build()).toBe(build);
+  });
+
+  it("runs from memory when the cache cannot be written", async () => {
+    const blocked = path.join(temporaryDirectory("oceanid-cache-"), "a-file");
+    fs.writeFileSync(blocked, "");
+    const copy = copyOfRepository(path.join(blocked, "cache"));
+    expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
+    expect(copy.build()).toBeUndefined();
+  });
+
+  it("prints stack traces with the TypeScript file and line", async () => {
+    const copy = copyOfRepository();
+    const file = path.join(copy.root, "src", "migrations", "command.ts");
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    const at = lines.findIndex((l) => l.startsWith("async function runMigrate("));
+    lines.splice(at + 1, 0, '  if (flags.domain === "boom") throw new Error("boom");');
+    fs.writeFileSync(file, lines.join("\n"));
+    const run = await copy.run(["migrate", "--domain", "boom", "--database-url", "postgresql://u@127.0.0.1:1/cleandata"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`oceanid: Error: boom\n    at runMigrate (${file}:${at + 2}:`);
+  });
+
+  it("runs `oceanid plan` from source through tsx, without building", async () => {
+    const copy = copyOfRepository();
+    const run = await copy.run(["plan", "--help"]);
+    expect(run).toMatchObject({ status: 0, stderr: "" });
+    expect(run.stdout).toContain("Offline plan");
+    expect(copy.build()).toBeUndefined();
+  });
+});
