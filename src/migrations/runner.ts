@@ -80,7 +80,9 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
 
   const shape = await ensureControlTable(client, step);
   if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
-  const result = planMigrations(files, await readAppliedRows(client, domain), { target: options.target, baseline: options.baseline });
+  // A table this run just created (under the lock) has no rows to read.
+  const rows = shape === "created" ? [] : await readAppliedRows(client, domain);
+  const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
   const noTransaction = await prepareNoTransaction(plan.pending, dryRun);
