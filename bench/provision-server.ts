@@ -1,7 +1,8 @@
 /*
  * The bench's servers, each in its own process as the real ones are, so that neither the
  * client being measured nor the other server competes with it for an event loop:
- *   provision-server.ts s3                             s3rver with the uploads bucket
+ *   provision-server.ts s3                             s3rver with the uploads bucket, in memory
+ *                                                      (BENCH_S3_STORE=filesystem: on tmpfs)
  *   provision-server.ts label-studio PROJECTS LATENCY  the fake Label Studio
  * Each prints one JSON line on stdout ({endpoint} or {url}), then answers every "stats" line
  * on stdin with a JSON line: CPU time and event-loop utilisation since the previous one (and,
@@ -57,7 +58,10 @@ async function main(): Promise<void> {
   const [role, ...args] = process.argv.slice(2);
   keepConnectionsAlive();
   if (role === "s3") {
-    const s3 = await startS3Server([BUCKET]);
+    // s3rver with its objects in memory (s3MemoryStore.ts): its filesystem store walks the
+    // bucket's directories with a stat per entry on every listing, ~3 ms of CPU per request
+    // with 500 project prefixes, and made s3rver the bench's bottleneck.
+    const s3 = await startS3Server([BUCKET], { store: process.env.BENCH_S3_STORE === "filesystem" ? "filesystem" : "memory" });
     serve({ endpoint: s3.endpoint }, () => ({}), () => s3.close());
     return;
   }

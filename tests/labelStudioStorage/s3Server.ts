@@ -2,8 +2,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3MemoryStore } from "./s3MemoryStore";
 // s3rver ships no types; its API here is `new S3rver(opts).run()` → address, `.close()`.
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => { run(): Promise<{ port: number }>; close(): Promise<void> };
+const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
+  store: unknown;
+  context: { store: unknown };
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+};
 
 /**
  * A key pair registered with s3rver's account (see startS3Server); distinct values so tests can
@@ -54,12 +60,23 @@ function scratchDirectory(): string {
   }
 }
 
-export async function startS3Server(buckets: string[]): Promise<S3Server> {
+export interface S3ServerOptions {
+  /**
+   * "filesystem" (s3rver's own store, on tmpfs when there is one) or "memory" (S3MemoryStore:
+   * same answers, none of the per-request file system work; for benchmarks).
+   */
+  store?: "filesystem" | "memory";
+}
+
+export async function startS3Server(buckets: string[], options: S3ServerOptions = {}): Promise<S3Server> {
   mapS3rverDesTo3des();
   const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
   DUMMY_ACCOUNT.createKeyPair(S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey);
-  const directory = fs.mkdtempSync(path.join(scratchDirectory(), "oceanid-s3rver-"));
+  const inMemory = options.store === "memory";
+  const directory = inMemory ? undefined : fs.mkdtempSync(path.join(scratchDirectory(), "oceanid-s3rver-"));
   const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  // s3rver reads its store from both the app (middleware) and the request context (controllers).
+  if (inMemory) server.store = server.context.store = new S3MemoryStore();
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({ endpoint, region: S3_REGION, forcePathStyle: true, credentials: S3_CREDENTIALS, requestChecksumCalculation: "WHEN_REQUIRED" });
@@ -82,7 +99,7 @@ export async function startS3Server(buckets: string[]): Promise<S3Server> {
     async close() {
       client.destroy();
       await server.close();
-      fs.rmSync(directory, { recursive: true, force: true });
+      if (directory) fs.rmSync(directory, { recursive: true, force: true });
     },
   };
 }
