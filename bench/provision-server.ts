@@ -6,7 +6,8 @@
  *   provision-server.ts label-studio PROJECTS LATENCY  the fake Label Studio
  * Each prints one JSON line on stdout ({endpoint} or {url}), then answers every "stats" line
  * on stdin with a JSON line: CPU time and event-loop utilisation since the previous one (and,
- * for Label Studio, the requests it saw). Closing stdin stops it.
+ * for Label Studio, the requests it saw and the time their own work took after the injected
+ * latency, S3 validation and sync included). Closing stdin stops it.
  */
 import * as readline from "node:readline";
 import { performance } from "node:perf_hooks";
@@ -67,7 +68,14 @@ async function main(): Promise<void> {
   }
   if (role !== "label-studio") throw new Error(`unknown role ${role}: s3 or label-studio`);
   const [projects, latencyMs] = args.map(Number);
-  const ls = await startFakeLabelStudio({ legacyToken: LEGACY_TOKEN });
+  const processing = new Map<string, { count: number; ms: number }>();
+  const ls = await startFakeLabelStudio({
+    legacyToken: LEGACY_TOKEN,
+    onProcessed: (request, ms) => {
+      const seen = processing.get(request) ?? { count: 0, ms: 0 };
+      processing.set(request, { count: seen.count + 1, ms: seen.ms + ms });
+    },
+  });
   for (let i = 1; i <= projects; i++) ls.addProject(`Bench project ${i}`);
   ls.server.setLatency(latencyMs);
   serve(
@@ -75,8 +83,10 @@ async function main(): Promise<void> {
     () => {
       const requests = ls.server.requests.length;
       const writes = ls.server.requests.filter((r) => r.method !== "GET").length;
+      const processed = Object.fromEntries(processing);
       ls.server.requests.length = 0;
-      return { requests, writes };
+      processing.clear();
+      return { requests, writes, processed };
     },
     () => ls.close(),
   );

@@ -110,7 +110,10 @@ async function main(): Promise<void> {
       const ms = performance.now() - started;
       const clientCpu = process.cpuUsage(cpu);
       const machineMs = machineCpuMs() - machine;
-      const [s3Usage, seen] = await Promise.all([s3.stats(), ls.stats<{ requests: number; writes: number }>()]);
+      const [s3Usage, seen] = await Promise.all([
+        s3.stats(),
+        ls.stats<{ requests: number; writes: number; processed: Record<string, { count: number; ms: number }> }>(),
+      ]);
       const bound = (report.requests * LATENCY_MS) / DEFAULT_CONCURRENCY;
       runs.push({ label, ...seen, sent: report.requests, errors: report.errors.length, ms, bound });
       console.log(
@@ -125,6 +128,12 @@ async function main(): Promise<void> {
           `other processes ≈ ${(Math.max(0, othersMs) / 1000).toFixed(2)} s; ${os.availableParallelism()} cores`,
       );
       console.log(`  steps (ms): ${describeSteps(steps)}`);
+      const processed = Object.entries(seen.processed);
+      const perProject = processed.reduce((sum, [, p]) => sum + p.ms, 0) / PROJECTS;
+      console.log(
+        `  Label Studio's own work after the latency (ms): ${processed.map(([request, p]) => `${request} ×${p.count} mean ${(p.ms / p.count).toFixed(1)}`).join("; ")}; ` +
+          `${perProject.toFixed(1)} per project`,
+      );
     }
   } finally {
     ls.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { HeadBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startFakeServer, type FakeResponse, type FakeServer, type RecordedRequest } from "../harness/http";
+import { isS3LiteError, s3Lite, type S3Lite } from "./s3Lite";
 
 /**
  * A strict stand-in for Label Studio 1.x open source, faithful where our code depends on it:
@@ -28,6 +28,11 @@ export interface FakeLabelStudioOptions {
   accessTtlMs?: number;
   /** Label Studio before 1.9: an export storage's prefix must hold an object too. */
   exportPrefixMustExist?: boolean;
+  /**
+   * Told how long each request's own work took (after the server's injected latency): its
+   * S3 validation and sync included. Requests are named as in requestSummary.
+   */
+  onProcessed?: (request: string, ms: number) => void;
 }
 
 export interface StoredStorage {
@@ -77,6 +82,8 @@ const IMPORT_FIELDS = [...STORAGE_FIELDS, "presign", "presign_ttl", "recursive_s
 const EXPORT_FIELDS = [...STORAGE_FIELDS, "can_delete_objects"];
 const SECURE_FIELDS = ["aws_access_key_id", "aws_secret_access_key"];
 
+const summaryKey = (r: RecordedRequest) => `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+
 export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {}): Promise<FakeLabelStudio> {
   const projects = new Map<number, { id: number; title: string }>();
   const stores = { import: new Map<number, StoredStorage>(), export: new Map<number, StoredStorage>() };
@@ -111,8 +118,8 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
   }
 
   // One client per key pair, region and endpoint, like a long-lived boto3 session.
-  const s3Clients = new Map<string, S3Client>();
-  function s3For(fields: Record<string, unknown>): S3Client {
+  const s3Clients = new Map<string, S3Lite>();
+  function s3For(fields: Record<string, unknown>): S3Lite {
     const accessKeyId = fields.aws_access_key_id as string | null;
     const secretAccessKey = fields.aws_secret_access_key as string | null;
     const region = (fields.region_name as string) || "us-east-1";
@@ -120,13 +127,11 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     const key = JSON.stringify([accessKeyId, secretAccessKey, region, endpoint]);
     let client = s3Clients.get(key);
     if (!client) {
-      client = new S3Client({
+      client = s3Lite({
         region,
         endpoint,
-        forcePathStyle: true,
         // No keys: an anonymous request, which s3rver answers like S3 does for a private bucket.
         credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
-        maxAttempts: 1,
       });
       s3Clients.set(key, client);
     }
@@ -140,19 +145,18 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     const s3 = s3For(fields);
     try {
       if (prefix) {
-        const result = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+        const result = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 });
         // An import prefix must hold an object; an export prefix is only listed (Label Studio 1.9+).
         const mustExist = direction === "import" || options.exportPrefixMustExist;
         if (mustExist && !result.KeyCount) return `s3://${bucket}/${prefix} not found.`;
       } else {
-        await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+        await s3.headBucket(bucket);
       }
       return undefined;
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode;
-      if (status === 403 || e.name === "InvalidAccessKeyId" || e.name === "SignatureDoesNotMatch") return `Cannot connect to S3 ${bucket} with specified AWS credentials`;
-      if (status === 404 || e.name === "NoSuchBucket") return `Cannot find bucket ${bucket} in S3`;
+      if (!isS3LiteError(err)) throw err;
+      if (err.status === 403 || err.code === "InvalidAccessKeyId" || err.code === "SignatureDoesNotMatch") return `Cannot connect to S3 ${bucket} with specified AWS credentials`;
+      if (err.status === 404 || err.code === "NoSuchBucket") return `Cannot find bucket ${bucket} in S3`;
       throw err;
     }
   }
@@ -172,15 +176,13 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
   async function sync(s: StoredStorage): Promise<void> {
     const f = s.fields;
     const prefix = f.prefix as string | null;
-    const listed = await s3For(f).send(
-      new ListObjectsV2Command({
-        Bucket: f.bucket as string,
-        ...(prefix ? { Prefix: `${prefix.replace(/\/+$/, "")}/`, ...(f.recursive_scan ? {} : { Delimiter: "/" }) } : {}),
-      }),
-    );
+    const listed = await s3For(f).listObjectsV2({
+      Bucket: f.bucket as string,
+      ...(prefix ? { Prefix: `${prefix.replace(/\/+$/, "")}/`, ...(f.recursive_scan ? {} : { Delimiter: "/" }) } : {}),
+    });
     const regex = f.regex_filter ? new RegExp(f.regex_filter as string, "y") : undefined;
     let added = 0;
-    for (const { Key: key } of listed.Contents ?? []) {
+    for (const { Key: key } of listed.Contents) {
       if (!key || key.endsWith("/")) continue;
       if (regex) {
         regex.lastIndex = 0;
@@ -298,7 +300,9 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
   }
 
   const server = await startFakeServer(async (req) => {
+    const started = performance.now();
     const response = await route(req);
+    options.onProcessed?.(summaryKey(req), performance.now() - started);
     const isWrite = req.method !== "GET" && response.status < 400;
     const index = isWrite ? afterWrites.findIndex((a) => a.match.test(`${req.method} ${req.path}`)) : -1;
     if (index < 0) return response;
@@ -332,7 +336,7 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
     requestSummary() {
       const summary: Record<string, number> = {};
       for (const r of server.requests) {
-        const key = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+        const key = summaryKey(r);
         summary[key] = (summary[key] ?? 0) + 1;
       }
       return summary;
