@@ -43,20 +43,26 @@ async function main(): Promise<void> {
     const ours = (url: string) => timeProcess(process.execPath, [cli, "migrate", "--database-url", url, "--dir", migrationsDir]);
     const theirs = (url: string) => timeProcess(dbmate, ["--url", `${url}?sslmode=disable`, "--migrations-dir", dbmateDir, "--no-dump-schema", "up"]);
 
-    const samples = { oursFresh: [] as number[], oursNoop: [] as number[], dbmateFresh: [] as number[], dbmateNoop: [] as number[] };
-    // One warm-up round (tsx transpile cache, page cache), then alternate who goes first.
+    // Both tools start a Node process (dbmate's npm package is a Node wrapper around its Go
+    // binary): `node -e 0`, timed in the same rounds, is the floor neither can go below.
+    const nodeFloor = () => timeProcess(process.execPath, ["-e", "0"]);
+
+    const samples = { oursFresh: [] as number[], oursNoop: [] as number[], dbmateFresh: [] as number[], dbmateNoop: [] as number[], node: [] as number[] };
+    // One warm-up round (the CLI bundle and its code cache, page cache), then alternate who goes first.
     for (let i = -1; i < runs; i++) {
       const [a, b] = [await freshDatabase(), await freshDatabase()];
       const round = i % 2 === 0
         ? [() => [ours(a), ours(a)], () => [theirs(b), theirs(b)]]
         : [() => [theirs(b), theirs(b)], () => [ours(a), ours(a)]];
       const results = round.map((run) => run());
+      const floor = nodeFloor();
       if (i < 0) continue;
       const [[oursFresh, oursNoop], [dbmateFresh, dbmateNoop]] = i % 2 === 0 ? results : [results[1]!, results[0]!];
       samples.oursFresh.push(oursFresh!);
       samples.oursNoop.push(oursNoop!);
       samples.dbmateFresh.push(dbmateFresh!);
       samples.dbmateNoop.push(dbmateNoop!);
+      samples.node.push(floor);
     }
     const line = (label: string, values: number[]) => `  ${label.padEnd(24)}${fmt(median(values))}  (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`;
     const files = readMigrationDir(migrationsDir).length;
@@ -67,6 +73,7 @@ async function main(): Promise<void> {
     console.log(line("oceanid no-op re-run:", samples.oursNoop));
     console.log(line("dbmate no-op re-run:", samples.dbmateNoop));
     console.log(`  ratio no-op:            ${(median(samples.oursNoop) / median(samples.dbmateNoop)).toFixed(2)}x  (goal <= 1.50x)`);
+    console.log(line("node -e 0 (floor):", samples.node));
   } finally {
     await server.stop();
     fs.rmSync(dbmateDir, { recursive: true, force: true });
