@@ -257,7 +257,7 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   const problems = settingsProblems(ctx.settings);
   if (problems.length > 0) throw settingsError(problems);
   const progress = options.onProgress ?? (() => {});
-  const all = await ctx.client.listProjects();
+  const all = await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY);
   const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
   const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
   for (const message of missing) progress(`error: ${message}`);

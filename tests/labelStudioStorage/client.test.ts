@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LabelStudioClient } from "../../src/labelStudioStorage/client";
 import { isAmbiguousWriteError, isAuthError, isLabelStudioApiError } from "../../src/labelStudioStorage/errors";
+import { startFakeServer } from "../harness/http";
 import { REFRESH_PATH } from "./fakeLabelStudio";
 import { S3_CREDENTIALS } from "./s3Server";
 import { BUCKET, LEGACY_TOKEN, PAT, startWorld, type World } from "./world";
@@ -15,15 +17,38 @@ afterEach(async () => {
 const calls = () => world.ls.server.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ""}`);
 
 describe("LabelStudioClient against the fake Label Studio", () => {
-  it("lists every project page by page with a legacy token", async () => {
+  it("lists every project, page 1 first and then the other pages together, with a legacy token", async () => {
     for (let i = 1; i <= 230; i++) world.ls.addProject(`Project ${i}`);
     const client = world.client();
     const projects = await client.listProjects();
     expect(projects).toHaveLength(230);
     expect(projects[229]).toEqual({ id: 230, title: "Project 230" });
-    expect(calls()).toEqual(["GET /api/projects/?page=1&page_size=100", "GET /api/projects/?page=2&page_size=100", "GET /api/projects/?page=3&page_size=100"]);
+    expect(calls()[0]).toBe("GET /api/projects/?page=1&page_size=100");
+    expect(calls().sort()).toEqual(["GET /api/projects/?page=1&page_size=100", "GET /api/projects/?page=2&page_size=100", "GET /api/projects/?page=3&page_size=100"]);
     expect(world.ls.server.requests.every((r) => r.headers.authorization === `Token ${LEGACY_TOKEN}`)).toBe(true);
     expect(client.requestCount).toBe(3);
+  });
+
+  it("lists projects created or deleted during the listing once each, without failing", async () => {
+    // A Label Studio whose project list changes between page 1 and the others.
+    const scripted = async (pages: Record<number, { count: number; ids: number[]; next: boolean } | "gone">) => {
+      const server = await startFakeServer((req) => {
+        const page = pages[Number(req.query.get("page"))] ?? "gone";
+        if (page === "gone") return { status: 404, body: { status_code: 404, detail: "Invalid page." } };
+        return { status: 200, body: { count: page.count, next: page.next ? "http://internal/next" : null, previous: null, results: page.ids.map((id) => ({ id, title: `P${id}` })) } };
+      });
+      const client = new LabelStudioClient({ url: server.url, token: LEGACY_TOKEN });
+      try {
+        return { ids: (await client.listProjects()).map((p) => p.id), requests: client.requestCount };
+      } finally {
+        await server.close();
+      }
+    };
+    const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    // 250 projects at page 1; then 60 deleted: page 2 shifted back (ids 91-100 seen twice), page 3 gone.
+    expect(await scripted({ 1: { count: 250, ids: ids(1, 100), next: true }, 2: { count: 190, ids: ids(91, 190), next: false } })).toEqual({ ids: ids(1, 190), requests: 3 });
+    // 150 at page 1; then 60 created: page 2 still has a next, so page 3 is fetched too.
+    expect(await scripted({ 1: { count: 150, ids: ids(1, 100), next: true }, 2: { count: 210, ids: ids(101, 200), next: true }, 3: { count: 210, ids: ids(201, 210), next: false } })).toEqual({ ids: ids(1, 210), requests: 3 });
   });
 
   it("exchanges a personal access token once, and again when the access token expires", async () => {
