@@ -31,6 +31,8 @@ interface StoredObject {
 interface Bucket {
   created: Date;
   objects: Map<string, StoredObject>;
+  /** The objects' keys in order, so a listing finds its prefix by binary search. */
+  keys: string[];
   /** Subresource XML (cors, website, tagging) by "key\0type"; key "" is the bucket's own. */
   subresources: Map<string, string>;
 }
@@ -59,7 +61,7 @@ export class S3MemoryStore {
   }
 
   async putBucket(bucket: string): Promise<unknown> {
-    if (!this.buckets.has(bucket)) this.buckets.set(bucket, { created: new Date(), objects: new Map(), subresources: new Map() });
+    if (!this.buckets.has(bucket)) this.buckets.set(bucket, { created: new Date(), objects: new Map(), keys: [], subresources: new Map() });
     return this.getBucket(bucket);
   }
 
@@ -73,12 +75,13 @@ export class S3MemoryStore {
    * Common prefixes do not count towards maxKeys (as in s3rver).
    */
   async listObjects(bucket: string, { delimiter = "", startAfter = "", prefix = "", maxKeys = Infinity }: ListOptions) {
-    const objects = this.bucket(bucket).objects;
-    const keys = [...objects.keys()].filter((key) => key > startAfter && key.startsWith(prefix)).sort();
+    const { objects, keys } = this.bucket(bucket);
     const commonPrefixes = new Set<string>();
     const listed: string[] = [];
     let isTruncated = false;
-    for (const key of keys) {
+    for (let i = firstAtOrAfter(keys, prefix > startAfter ? prefix : startAfter); i < keys.length && keys[i].startsWith(prefix); i++) {
+      const key = keys[i];
+      if (key <= startAfter) continue;
       const idx = delimiter ? key.slice(prefix.length).indexOf(delimiter) : -1;
       if (idx !== -1) {
         commonPrefixes.add(key.slice(0, prefix.length + idx + 1));
@@ -122,19 +125,20 @@ export class S3MemoryStore {
   async putObject(object: S3ObjectModel): Promise<{ size: number; md5: string }> {
     const content = Buffer.isBuffer(object.content) ? object.content : await collect(object.content as Readable);
     const md5 = createHash("md5").update(content).digest("hex");
-    this.bucket(object.bucket).objects.set(object.key, { content, md5, metadata: storedMetadata(object.metadata), modified: new Date() });
+    this.set(object.bucket, object.key, { content, md5, metadata: storedMetadata(object.metadata), modified: new Date() });
     return { size: content.length, md5 };
   }
 
   async copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: Record<string, string>) {
     const source = this.bucket(srcBucket).objects.get(srcKey)!;
     const copy = { ...source, metadata: replacementMetadata ? storedMetadata(replacementMetadata) : { ...source.metadata }, modified: new Date() };
-    this.bucket(destBucket).objects.set(destKey, copy);
+    this.set(destBucket, destKey, copy);
     return this.metadata(copy);
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    this.bucket(bucket).objects.delete(key);
+    const { objects, keys } = this.bucket(bucket);
+    if (objects.delete(key)) keys.splice(firstAtOrAfter(keys, key), 1);
   }
 
   async getSubresource(bucket: string, key: string | undefined, type: string) {
@@ -158,6 +162,12 @@ export class S3MemoryStore {
   putPart = this.initiateUpload;
   putObjectMultipart = this.initiateUpload;
 
+  private set(bucket: string, key: string, stored: StoredObject): void {
+    const { objects, keys } = this.bucket(bucket);
+    if (!objects.has(key)) keys.splice(firstAtOrAfter(keys, key), 0, key);
+    objects.set(key, stored);
+  }
+
   private bucket(name: string): Bucket {
     const bucket = this.buckets.get(name);
     // s3rver checks that the bucket exists before it calls the store.
@@ -169,6 +179,18 @@ export class S3MemoryStore {
   private metadata(stored: StoredObject): Record<string, string | number> {
     return { ...stored.metadata, etag: JSON.stringify(stored.md5), "last-modified": stored.modified.toUTCString(), "content-length": stored.content.length };
   }
+}
+
+/** Index of the first of the sorted keys that is not below `key`. */
+function firstAtOrAfter(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (keys[mid] < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** FilesystemStore.putMetadata keeps these. */
