@@ -1,6 +1,6 @@
 import type * as S3 from "@aws-sdk/client-s3";
-import type * as FetchHandler from "@smithy/fetch-http-handler";
 import { markerKey } from "./prefix";
+import { undiciHttpHandler } from "./s3Handler";
 import type { S3Credentials, StorageSettings } from "./types";
 
 /** Writes the object that makes a new prefix exist for Label Studio's storage validation. */
@@ -17,10 +17,9 @@ const MARKER_BODY =
 export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials): MarkerWriter {
   // Required here so the dynamic provider's serialized closure keeps it a `require`.
   const { PutObjectCommand, S3Client } = require("@aws-sdk/client-s3") as typeof S3;
-  const { FetchHttpHandler } = require("@smithy/fetch-http-handler") as typeof FetchHandler;
   const s3 = new S3Client({
-    // Through fetch, like the Label Studio calls, so the egress proxy applies (proxy.ts).
-    requestHandler: new FetchHttpHandler(),
+    // Through undici, like the Label Studio calls, so the egress proxy applies (proxy.ts).
+    requestHandler: undiciHttpHandler(),
     region: settings.region,
     credentials,
     ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
