@@ -152,11 +152,27 @@ describe("provision", () => {
     expect(world.ls.server.requests).toEqual([]);
   });
 
-  it("never runs more than `concurrency` projects at once", async () => {
+  it("never has more than `concurrency` Label Studio requests in flight", async () => {
     for (let i = 0; i < 12; i++) world.ls.addProject(`P${i}`);
     world.ls.server.setLatency(40);
+    const ctx = world.context();
+    let inFlight = 0;
+    let peak = 0;
+    const record = ctx.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const method of ["listStorages", "createStorage", "updateStorage", "syncStorage"]) {
+      const original = record[method].bind(ctx.client);
+      record[method] = async (...args: unknown[]) => {
+        peak = Math.max(peak, ++inFlight);
+        try {
+          return await original(...args);
+        } finally {
+          inFlight--;
+        }
+      };
+    }
     const started = Date.now();
-    const report = await provision(world.context(), { projects: "all", concurrency: 3 });
+    const report = await provision(ctx, { projects: "all", concurrency: 3 });
+    expect(peak).toBe(3);
     // 12 projects × 5 requests × 40 ms ÷ 3 in flight, plus the listing.
     expect(Date.now() - started).toBeGreaterThanOrEqual((12 * 5 * 40) / 3);
     expect(report.projects).toHaveLength(12);
