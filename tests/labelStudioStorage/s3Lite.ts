@@ -1,6 +1,7 @@
-import { createHash, createHmac } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
+import * as aws4 from "aws4";
+import { XMLParser } from "fast-xml-parser";
 
 /*
  * The two S3 calls the fake Label Studio makes for its storages (boto3's `list_objects_v2` and
@@ -8,6 +9,7 @@ import * as https from "node:https";
  * of CPU per call; in the bench those calls run inside every new project's creates and sync, so
  * the SDK's own cost sat on the critical path and was counted against the client. This costs a
  * fraction of that, and still asks the real S3 server with the storage's keys and endpoint.
+ * Signing is aws4's, XML parsing fast-xml-parser's.
  */
 
 export interface S3LiteConfig {
@@ -37,7 +39,8 @@ export interface S3Lite {
   destroy(): void;
 }
 
-const EMPTY_SHA256 = createHash("sha256").update("").digest("hex");
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const xml = new XMLParser({ isArray: (name) => name === "Contents" || name === "CommonPrefixes", parseTagValue: false });
 
 export function s3Lite(config: S3LiteConfig): S3Lite {
   const base = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
@@ -66,8 +69,9 @@ export function s3Lite(config: S3LiteConfig): S3Lite {
   async function call(method: "GET" | "HEAD", bucket: string, query: Record<string, string>): Promise<string> {
     const { status, body } = await send(method, bucket, query);
     if (status >= 200 && status < 300) return body;
-    const code = tag(body, "Code") ?? http.STATUS_CODES[status]?.replace(/ /g, "") ?? "Unknown";
-    throw Object.assign(new Error(`${code}: ${tag(body, "Message") ?? `S3 answered ${status}`}`), { name: "S3LiteError", status, code }) as S3LiteError;
+    const error = (body ? xml.parse(body) : {}) as { Error?: { Code?: string; Message?: string } };
+    const code = error.Error?.Code ?? http.STATUS_CODES[status]?.replace(/ /g, "") ?? "Unknown";
+    throw Object.assign(new Error(`${code}: ${error.Error?.Message ?? `S3 answered ${status}`}`), { name: "S3LiteError", status, code }) as S3LiteError;
   }
 
   return {
@@ -76,12 +80,14 @@ export function s3Lite(config: S3LiteConfig): S3Lite {
       if (Prefix) query.prefix = Prefix;
       if (Delimiter) query.delimiter = Delimiter;
       if (MaxKeys !== undefined) query["max-keys"] = String(MaxKeys);
-      const xml = await call("GET", Bucket, query);
+      const { ListBucketResult: result } = xml.parse(await call("GET", Bucket, query)) as {
+        ListBucketResult: { KeyCount?: string; IsTruncated?: string; Contents?: Array<{ Key: string }>; CommonPrefixes?: Array<{ Prefix: string }> };
+      };
       return {
-        KeyCount: Number(tag(xml, "KeyCount") ?? 0),
-        IsTruncated: tag(xml, "IsTruncated") === "true",
-        Contents: blocks(xml, "Contents").map((block) => ({ Key: tag(block, "Key")! })),
-        CommonPrefixes: blocks(xml, "CommonPrefixes").map((block) => ({ Prefix: tag(block, "Prefix")! })),
+        KeyCount: Number(result.KeyCount ?? 0),
+        IsTruncated: result.IsTruncated === "true",
+        Contents: (result.Contents ?? []).map(({ Key }) => ({ Key })),
+        CommonPrefixes: (result.CommonPrefixes ?? []).map(({ Prefix }) => ({ Prefix })),
       };
     },
     async headBucket(bucket) {
@@ -93,40 +99,17 @@ export function s3Lite(config: S3LiteConfig): S3Lite {
 
 export const isS3LiteError = (err: unknown): err is S3LiteError => err instanceof Error && err.name === "S3LiteError";
 
-/** SigV4 headers for a bodiless request (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). */
+/** SigV4 headers (by aws4) for a bodiless request; `now` is fixed only by the signature test. */
 export function signedHeaders(config: S3LiteConfig, method: string, host: string, path: string, canonicalQuery: string, now = new Date()): Record<string, string> {
   const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = { host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amzDate };
-  const names = Object.keys(headers).sort();
-  const canonicalRequest = [method, path, canonicalQuery, ...names.map((n) => `${n}:${headers[n]}`), "", names.join(";"), EMPTY_SHA256].join("\n");
-  const scope = `${day}/${config.region}/s3/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonicalRequest).digest("hex")].join("\n");
-  const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
-  const signingKey = ["s3", "aws4_request"].reduce(hmac, hmac(hmac(`AWS4${config.credentials.secretAccessKey}`, day), config.region));
-  const signature = createHmac("sha256", signingKey).update(stringToSign).digest("hex");
-  const { host: _host, ...sent } = headers;
-  return { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${config.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}` };
+  const signed = aws4.sign(
+    { host, method, path: canonicalQuery ? `${path}?${canonicalQuery}` : path, service: "s3", region: config.region, headers: { "X-Amz-Date": amzDate, "X-Amz-Content-Sha256": EMPTY_SHA256 } },
+    config.credentials,
+  );
+  const { Host: _host, ...headers } = signed.headers as Record<string, string>;
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function encodeRfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** The text of the first <name> element, XML entities decoded. */
-function tag(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match ? decodeXml(match[1]) : undefined;
-}
-
-function blocks(xml: string, name: string): string[] {
-  return [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) => m[1]);
-}
-
-function decodeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => {
-    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-    if (entity[0] !== "#") return named[entity.toLowerCase()];
-    return String.fromCodePoint(entity[1].toLowerCase() === "x" ? parseInt(entity.slice(2), 16) : Number(entity.slice(1)));
-  });
 }
