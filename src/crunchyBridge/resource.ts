@@ -1,5 +1,7 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { AllowlistRule, FirewallAllowlistOutputs } from "./allowlist";
+import { bundledProvider } from "../dynamicProviders/bundled";
 import { FIREWALL_PROVIDER_VERSION, firewallAllowlistProvider } from "./provider";
 
 export interface FirewallAllowlistArgs {
@@ -39,6 +41,6 @@ export class FirewallAllowlist extends pulumi.dynamic.Resource {
       ownedRuleIds: undefined,
       extraRules: undefined,
     };
-    super(firewallAllowlistProvider, name, props, opts, "crunchybridge", "FirewallAllowlist");
+    super(bundledProvider(firewallAllowlistProvider, path.join(__dirname, "provider.ts"), "firewallAllowlistProvider"), name, props, opts, "crunchybridge", "FirewallAllowlist");
   }
 }

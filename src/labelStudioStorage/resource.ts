@@ -1,5 +1,7 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { STORAGE_DEFAULTS } from "./defaults";
+import { bundledProvider } from "../dynamicProviders/bundled";
 import { labelStudioStorageProvider, PROVIDER_VERSION } from "./provider";
 
 export interface LabelStudioProjectStorageArgs {
@@ -37,7 +39,7 @@ export class LabelStudioProjectStorage extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: LabelStudioProjectStorageArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      labelStudioStorageProvider,
+      bundledProvider(labelStudioStorageProvider, path.join(__dirname, "provider.ts"), "labelStudioStorageProvider"),
       name,
       {
         ...STORAGE_DEFAULTS,

@@ -1,5 +1,7 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_MIGRATIONS_DIR, type MigrationFileInput } from "./files";
+import { bundledProvider } from "../dynamicProviders/bundled";
 import { cleandataMigrationsProvider, MIGRATIONS_PROVIDER_VERSION } from "./provider";
 import { DEFAULT_DOMAIN, type FileSummary } from "./runner";
 
@@ -42,7 +44,7 @@ export class CleandataMigrations extends pulumi.dynamic.Resource {
       throw new Error(`CleandataMigrations ${name}: files is empty; pass migrationFileInputs("${DEFAULT_MIGRATIONS_DIR}").`);
     }
     super(
-      cleandataMigrationsProvider,
+      bundledProvider(cleandataMigrationsProvider, path.join(__dirname, "provider.ts"), "cleandataMigrationsProvider"),
       name,
       {
         databaseUrl: pulumi.secret(args.databaseUrl),

@@ -1,6 +1,7 @@
-// Serializes a dynamic provider exactly as `pulumi.dynamic.Resource` does
-// (`serializeFunction(() => provider, { allowSecrets: true })`), in a CommonJS process
-// that transpiles TypeScript like `pulumi up` does. Prints {text, containsSecrets} as JSON.
+// Serializes a dynamic provider exactly as the stack hands it to `pulumi.dynamic.Resource`
+// (bundledProvider, src/dynamicProviders/bundled.ts) and as the SDK serializes it
+// (`serializeFunction(() => provider, { allowSecrets: true })`), in a CommonJS process that
+// transpiles TypeScript like `pulumi up` does. Prints {text, containsSecrets} as JSON.
 "use strict";
 require("tsx/cjs");
 const path = require("node:path");
@@ -8,9 +9,11 @@ const [modulePath, exportName] = process.argv.slice(2);
 const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure");
 
 (async () => {
-  const mod = require(path.resolve(modulePath));
-  const provider = mod[exportName];
-  if (!provider) throw new Error(`${modulePath} does not export ${exportName}`);
+  const { bundledProvider } = require("../../src/dynamicProviders/bundled.ts");
+  const sourceFile = path.resolve(modulePath);
+  const implementation = require(sourceFile)[exportName];
+  if (!implementation) throw new Error(`${modulePath} does not export ${exportName}`);
+  const provider = bundledProvider(implementation, sourceFile, exportName);
   const result = await serializeFunction(() => provider, { allowSecrets: true });
   process.stdout.write(JSON.stringify({ text: result.text, containsSecrets: result.containsSecrets }));
 })().catch((err) => {
