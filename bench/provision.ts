@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       const processed = Object.entries(seen.processed);
       const perProject = processed.reduce((sum, [, p]) => sum + p.ms, 0) / PROJECTS;
       console.log(
-        `  Label Studio's own work after the latency (ms): ${processed.map(([request, p]) => `${request} ×${p.count} mean ${(p.ms / p.count).toFixed(1)}`).join("; ")}; ` +
+        `  Label Studio's own work, within the latency (ms): ${processed.map(([request, p]) => `${request} ×${p.count} mean ${(p.ms / p.count).toFixed(1)}`).join("; ")}; ` +
           `${perProject.toFixed(1)} per project`,
       );
     }

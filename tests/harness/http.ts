@@ -28,7 +28,7 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Queue a fault for the next request whose "METHOD path" matches `match`. */
   inject(match: RegExp, fault: Fault): void;
-  /** Added latency for every request (benchmarks). */
+  /** Minimum response time of every request, the server's own work included (benchmarks). */
   setLatency(ms: number): void;
   close(): Promise<void>;
 }
@@ -58,11 +58,13 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
         }
         const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
         requests.push(recorded);
-        if (latency > 0) await sleep(latency);
+        // Latency is the server's response time: its own work happens within it, not after it.
+        const answerNoSoonerThan = sleep(latency);
         const key = `${recorded.method} ${recorded.path}`;
         const index = faults.findIndex((f) => f.match.test(key));
         if (index >= 0) {
           const [{ fault }] = faults.splice(index, 1);
+          await answerNoSoonerThan;
           if (fault.kind === "reset") {
             req.socket.destroy();
             return;
@@ -70,11 +72,14 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
           if (fault.kind === "delay") await sleep(fault.ms);
           else return send(res, { status: fault.status, body: fault.body, headers: fault.headers });
         }
+        let response: FakeResponse;
         try {
-          send(res, await route(recorded));
+          response = await route(recorded);
         } catch (err) {
-          send(res, { status: 500, body: { message: String(err) } });
+          response = { status: 500, body: { message: String(err) } };
         }
+        await answerNoSoonerThan;
+        send(res, response);
       })();
     });
   });

@@ -29,7 +29,7 @@ export interface FakeLabelStudioOptions {
   /** Label Studio before 1.9: an export storage's prefix must hold an object too. */
   exportPrefixMustExist?: boolean;
   /**
-   * Told how long each request's own work took (after the server's injected latency): its
+   * Told how long each request's own work took (it runs within the injected latency): its
    * S3 validation and sync included. Requests are named as in requestSummary.
    */
   onProcessed?: (request: string, ms: number) => void;
