@@ -1,4 +1,5 @@
 import type pRetryTypes = require("p-retry");
+import { parseRetryAfter } from "../http/retryAfter";
 
 export const DEFAULT_API_URL = "https://api.crunchybridge.com";
 /** Where the CLI (and, failing stack config, the provider) finds the API key. */
@@ -187,12 +188,4 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
       }
     },
   };
-}
-
-/** `Retry-After` is delay-seconds or an HTTP date; anything else means "use the normal backoff". */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

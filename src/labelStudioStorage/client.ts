@@ -2,7 +2,8 @@ import type * as Http from "node:http";
 import type * as Undici from "undici";
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
 import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError, redact } from "./errors";
-import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from "./retry";
+import { parseRetryAfter } from "../http/retryAfter";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import type { Direction, LsStorage, Project } from "./types";
 
 export interface LabelStudioClientOptions {

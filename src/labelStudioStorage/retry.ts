@@ -46,11 +46,3 @@ export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, retryIf:
     },
   );
 }
-
-/** `Retry-After`: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

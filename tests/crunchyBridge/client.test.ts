@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient, isCrunchyBridgeError, parseRetryAfter, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
+import { createClient, isCrunchyBridgeError, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
 const KEY = "cbkey_client_test_secret_0123456789";
@@ -114,12 +114,3 @@ describe("CrunchyBridge client against the fake API", () => {
   });
 });
 
-describe("parseRetryAfter", () => {
-  it("reads delay-seconds and HTTP dates, ignores junk", () => {
-    const now = Date.parse("2025-01-01T00:00:00Z");
-    expect(parseRetryAfter("2", now)).toBe(2000);
-    expect(parseRetryAfter("Wed, 01 Jan 2025 00:00:05 GMT", now)).toBe(5000);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
-});
