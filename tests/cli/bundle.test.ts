@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../harness/cli";
 
 // bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
 // Each test works on its own copy of the repository (bin/, src/, package.json, tsconfig.json;
@@ -40,20 +40,7 @@ function copyOfRepository(cache?: string): Copy {
     root,
     cache: cacheDir,
     bundle,
-    run: (args) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(root, "bin", "oceanid.cjs"), ...args], {
-          cwd: root,
-          env: { ...process.env, OCEANID_CLI_CACHE: cacheDir },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d));
-        child.stderr.on("data", (d: Buffer) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-      }),
+    run: (args) => runCli(args, { root, env: { OCEANID_CLI_CACHE: cacheDir } }),
     build: () => {
       if (!fs.existsSync(bundle)) return undefined;
       const text = fs.readFileSync(bundle, "utf8");

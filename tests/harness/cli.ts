@@ -12,12 +12,24 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  /** Added to this process's environment, or (with inheritEnv false) the whole environment. */
+  env?: Record<string, string | undefined>;
+  inheritEnv?: boolean;
+  /** Checkout whose bin/oceanid.cjs runs (default this one); also the default cwd. */
+  root?: string;
+  cwd?: string;
+  /** Called once the process started, with a way to kill it (interruption tests). */
+  onSpawn?: (kill: () => void) => void;
+}
+
 /** Runs the real `oceanid` command (bin/oceanid.cjs) in a child process, as a user would. */
-export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const root = options.root ?? repoRoot;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "oceanid.cjs"), ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, ...options.env },
+    const child = spawn(process.execPath, [path.join(root, "bin", "oceanid.cjs"), ...args], {
+      cwd: options.cwd ?? root,
+      env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -26,6 +38,7 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stdout, stderr }));
+    options.onSpawn?.(() => child.kill("SIGKILL"));
   });
 }
 

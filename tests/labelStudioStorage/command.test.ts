@@ -1,12 +1,10 @@
-import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as net from "node:net";
-import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../harness/cli";
 import { S3_CREDENTIALS } from "./s3Server";
 import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
 
-const CLI = path.resolve(__dirname, "../../bin/oceanid.cjs");
 let world: World;
 
 beforeEach(async () => {
@@ -16,14 +14,9 @@ afterEach(async () => {
   await world.close();
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The CLI as the CronJob runs it: its own process, settings and secrets from the environment. */
-function cli(args: string[], extraEnv: Record<string, string> = {}, onSpawn?: (kill: () => void) => void): Promise<CliRun> {
+function cli(args: string[], extraEnv: Record<string, string> = {}, onSpawn?: (kill: () => void) => void): Promise<CliResult> {
   const env = {
     PATH: process.env.PATH ?? "",
     LABEL_STUDIO_URL: world.ls.url,
@@ -35,18 +28,10 @@ function cli(args: string[], extraEnv: Record<string, string> = {}, onSpawn?: (k
     S3_ENDPOINT: world.s3.endpoint,
     ...extraEnv,
   };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "provision", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(() => child.kill("SIGKILL"));
-  });
+  return runCli(["provision", ...args], { env, inheritEnv: false, onSpawn });
 }
 
-function expectNoSecrets(run: CliRun): void {
+function expectNoSecrets(run: CliResult): void {
   for (const secret of [LEGACY_TOKEN, S3_CREDENTIALS.secretAccessKey]) expect(run.stdout + run.stderr).not.toContain(secret);
 }
 
@@ -63,7 +48,7 @@ describe("oceanid provision", () => {
     world.ls.addProject("NER Data");
     world.ls.addProject("Fish");
     const first = await cli(["--all", "--json", "--concurrency", "1"]);
-    expect(first.code).toBe(0);
+    expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({
       projects: [
         {
@@ -104,12 +89,12 @@ describe("oceanid provision", () => {
     const killed = await cli(["--all", "--concurrency", "1"], {}, (kill) => {
       void until(() => world.ls.server.requests.some((r) => r.path === "/api/storages/s3/2/sync")).then(kill);
     });
-    expect(killed.code).toBe(null);
+    expect(killed.status).toBe(null);
     expect(world.ls.storages("import").map((s) => s.project)).toEqual([1, 2]);
     expect(world.ls.storages("import", 2)[0].fields.last_sync).toBe(null);
 
     const restarted = await cli(["--all", "--json"]);
-    expect(restarted.code).toBe(0);
+    expect(restarted.status).toBe(0);
     expect(JSON.parse(restarted.stdout).projects.map((p: { id: number; import: { action: string }; export: { action: string }; synced: boolean }) => [p.id, p.import.action, p.export.action, p.synced])).toEqual([
       [1, "unchanged", "unchanged", false],
       [2, "unchanged", "unchanged", true],
@@ -130,18 +115,18 @@ describe("oceanid provision", () => {
 
   it("exits 1 with clean messages: usage, a bad token, a failing project", async () => {
     const usage = await cli(["--json"]);
-    expect([usage.code, usage.stderr]).toEqual([1, "oceanid: give either --project <id|title>... or --all\n"]);
+    expect([usage.status, usage.stderr]).toEqual([1, "oceanid: give either --project <id|title>... or --all\n"]);
     const noKey = await cli(["--all"], { AWS_SECRET_ACCESS_KEY: "" });
     expect(noKey.stderr).toBe("oceanid: AWS_SECRET_ACCESS_KEY is not set\n");
     world.ls.addProject("Fish");
     const badToken = await cli(["--all"], { LABEL_STUDIO_TOKEN: "0000000000000000000000000000000000000000" });
-    expect(badToken.code).toBe(1);
+    expect(badToken.status).toBe(1);
     // (The AWS SDK may print a Node version warning first.)
     expect(badToken.stderr.split("\n").at(-2)).toBe(
       "oceanid: Label Studio answered 401 to GET /api/projects/: Invalid token. — check the token; a legacy token also needs legacy tokens enabled (Organization → Access Token Settings)",
     );
     const missing = await cli(["--project", "Nope", "1", "--json"]);
-    expect(missing.code).toBe(1);
+    expect(missing.status).toBe(1);
     expect(JSON.parse(missing.stdout).errors).toEqual([{ project: 'no project titled "Nope"', message: 'no project titled "Nope"' }]);
     for (const run of [usage, noKey, badToken, missing]) expectNoSecrets(run);
   });
@@ -173,7 +158,7 @@ describe("oceanid provision", () => {
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     try {
       const run = await cli(["--all", "--json"], { HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}` });
-      expect(run.code).toBe(0);
+      expect(run.status).toBe(0);
       expect(run.stderr).toContain("using the proxy from HTTP_PROXY/HTTPS_PROXY");
       const hosts = new Set(seen.map((s) => s.replace(/^CONNECT /, "").replace(/^http:\/\//, "").split("/")[0]));
       expect(hosts).toEqual(new Set([new URL(world.ls.url).host, new URL(world.s3.endpoint).host]));

@@ -1,32 +1,11 @@
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../harness/cli";
 import { createDatabase } from "../harness/postgres";
 import { migrationDir, SMALL_SCHEMA } from "./fixtures";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real CLI as a separate process, as CI and the workflow do. */
-function oceanid(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "oceanid.cjs"), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: undefined, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+function oceanid(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli(args, { env: { DATABASE_URL: undefined, ...env } });
 }
 
 describe("oceanid migrate", () => {
