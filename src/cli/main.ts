@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "../plan/command";
+import { registerSchemaCommand } from "../plan/schemaCommand";
 import { registerMigrateCommand } from "../migrations/command";
 import { registerFirewallCommand } from "../crunchyBridge/command";
 import { registerSmokeCommand } from "../smoke/command";
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlanCommand(program);
+  registerSchemaCommand(program);
   registerMigrateCommand(program);
   registerFirewallCommand(program);
   registerSmokeCommand(program);
