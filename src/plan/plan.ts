@@ -29,7 +29,7 @@ export async function runPlan(options: PlanOptions): Promise<Plan> {
   const programPath = path.resolve(options.root, options.program ?? "index.ts");
   const { resources, outputs } = await runUnderMocks(
     { project: raw.project, stack: raw.stack, config: raw.values, secretKeys: raw.secretKeys, showSecrets: options.showSecrets },
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded like `pulumi up` loads it
+    // require(), as `pulumi up` loads the program.
     () => require(programPath) as unknown,
   );
   return { stack: raw.stack, resources, outputs };
