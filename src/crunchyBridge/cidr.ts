@@ -2,7 +2,7 @@ import type * as ipaddrTypes from "ipaddr.js";
 
 /**
  * A CIDR the firewall would reject or misread; the message says how to fix it. Tagged by name
- * rather than subclassed, for the same serialization reason as `crunchyBridgeError`.
+ * rather than subclassed, like `crunchyBridgeError`.
  */
 export function cidrError(message: string): Error {
   return Object.assign(new Error(message), { name: "CidrError" });
@@ -23,7 +23,7 @@ export interface NormaliseOptions {
  * widened to the network: in an allowlist, a typo should not open a /24.
  */
 export function normaliseCidr(input: string, options: NormaliseOptions = {}): string {
-  // Required here, not at the top: this module is serialized into the dynamic provider by value.
+  // Required on first use, keeping the CLI's start-up light.
   const ipaddr = require("ipaddr.js") as typeof ipaddrTypes;
   const text = input.trim();
   const [addressText, prefixText, ...rest] = text.split("/");

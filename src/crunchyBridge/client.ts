@@ -38,9 +38,9 @@ export interface CrunchyBridgeError extends Error {
 }
 
 /**
- * A plain Error tagged by name, not a subclass: serializeFunction rewrites classes into
- * functions whose `super` call never initialises an Error, so inside the dynamic provider a
- * subclass would lose its message and stop being `instanceof Error`.
+ * A plain Error tagged by name, matched by name rather than `instanceof`: the provider runs from
+ * a bundle evaluated in the provider host, and a caller holding another copy of this module
+ * (the CLI, tests) could not match that bundle's classes.
  */
 export function crunchyBridgeError(message: string, fields: Omit<Partial<CrunchyBridgeError>, "name" | "message"> = {}): CrunchyBridgeError {
   return Object.assign(new Error(message), { transient: false, ...fields, name: "CrunchyBridgeError" as const });
@@ -59,9 +59,8 @@ export interface CrunchyBridgeClient {
 }
 
 /**
- * Typed client for the network firewall-rule endpoints. Everything it needs is created
- * inside this function (and `require`d here), so a dynamic provider can call it after
- * being serialized and loaded in another process.
+ * Typed client for the network firewall-rule endpoints. Everything it needs is created inside
+ * this function, so each provider operation gets a client with the key it was configured with.
  */
 export function createClient(options: ClientOptions): CrunchyBridgeClient {
   const pRetry = require("p-retry") as typeof pRetryTypes;

@@ -1,7 +1,7 @@
 /*
- * Errors are plain `Error`s tagged by `name`, with guards instead of `instanceof`: the dynamic
- * provider's code is serialized, and closure serialization turns classes into functions, so a
- * subclass of Error loses its message and prototype in the provider process.
+ * Errors are plain `Error`s tagged by `name`, with guards instead of `instanceof`: the provider
+ * runs from a bundle evaluated in the provider host, and a caller holding another copy of these
+ * modules (the CLI, tests) could not match that bundle's classes.
  */
 
 export interface LabelStudioApiError extends Error {

@@ -15,7 +15,7 @@ const MARKER_BODY =
   "Its name starts with '.', which the import regex excludes, so it never becomes a task. Safe to keep.\n";
 
 export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials): MarkerWriter {
-  // Required here so the dynamic provider's serialized closure keeps it a `require`.
+  // Required on first use: the AWS SDK is heavy, and only runs that write markers need it.
   const { PutObjectCommand, S3Client } = require("@aws-sdk/client-s3") as typeof S3;
   const s3 = new S3Client({
     // Through undici, like the Label Studio calls, so the egress proxy applies (proxy.ts).

@@ -13,7 +13,6 @@ export const DEFAULT_IMPORT_REGEX = "^(?:.*/)?[^/.][^/]*$";
 export const MARKER_NAME = ".oceanid-keep";
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
-// An array, not a Set: closure serialization (dynamic providers) does not carry Sets.
 const KNOWN_PLACEHOLDERS = ["project", "project_id"];
 
 /** Placeholders in a prefix template that we do not know (so a typo fails before any write). */

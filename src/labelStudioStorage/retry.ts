@@ -18,8 +18,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * `Retry-After` from the server is waited out first.
  */
 export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, retryIf: (err: unknown) => boolean = isTransient): Promise<T> {
-  // Required here, not at the top: the dynamic provider's serialized closure must reach
-  // packages through `require`, which it keeps as is.
+  // Required on first use, keeping the CLI's start-up light.
   const pRetry = require("p-retry") as typeof pRetryModule;
   return pRetry(
     async () => {

@@ -14,7 +14,7 @@ export function normaliseSql(content: string): string {
 
 /** sha256 (hex) of the normalised content. */
 export function checksum(content: string): string {
-  // Required here, not imported: this code is serialized into the provider closure (see provider.ts).
+  // Required on first use, keeping the CLI's start-up light.
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(normaliseSql(content), "utf8").digest("hex");
 }

@@ -1,8 +1,8 @@
 /**
  * An error the operator can act on: the message names the file, flag or setting at fault and
  * says how to fix it. The CLI prints it without a stack trace; the provider surfaces it as-is.
- * A tagged plain Error rather than a subclass: this code is also serialized into Pulumi state as
- * the provider's closure, and the closure serializer does not rebuild subclasses of built-ins.
+ * A tagged plain Error matched by name, not a subclass: the provider runs from a bundle evaluated
+ * in the provider host, and a caller holding another copy of this module could not match its class.
  */
 export type MigrationError = Error & { name: "MigrationError" };
 

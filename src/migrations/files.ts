@@ -30,7 +30,7 @@ export interface MigrationFileInput {
  * Synchronous and deterministic: the Pulumi program calls it while building inputs.
  */
 export function readMigrationDir(dir: string): MigrationFile[] {
-  // Required here, not imported: this code is serialized into the provider closure (see provider.ts).
+  // Required on first use, keeping the CLI's start-up light.
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   let entries: import("node:fs").Dirent[];

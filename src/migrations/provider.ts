@@ -6,9 +6,9 @@ import { migrationFileInputs, type MigrationFileInput } from "./files";
 import { describeTarget, scrubSecrets } from "./redact";
 import { DEFAULT_CONNECT_TIMEOUT_MS, migrate, type FileSummary } from "./runner";
 
-// This module is serialized into state as the resource's `__provider` (local modules by value),
-// so it and the modules it uses import only types and local modules at the top, and require
-// packages and Node built-ins inside functions: module objects do not serialize reliably.
+// This module reaches the provider host as an esbuild bundle (src/dynamicProviders/bundled.ts);
+// packages and Node built-ins are required inside functions, on first use, which keeps the
+// bundle's evaluation and the CLI's start-up light.
 
 /** Bump when the provider's behaviour changes, so the change rolls out as a visible update. */
 export const MIGRATIONS_PROVIDER_VERSION = "1";
