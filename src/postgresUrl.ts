@@ -1,5 +1,3 @@
-import { parse } from "pg-connection-string";
-
 /** The parts of a Postgres URL the stack needs; `password` is plaintext and must stay inside secrets. */
 export interface PostgresUrlParts {
   host: string;
@@ -11,35 +9,75 @@ export interface PostgresUrlParts {
   sslmode: string;
 }
 
-const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+export const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** The libpq parameters a URL may carry here; any other is refused rather than silently ignored. */
+const URL_PARAMETERS = ["sslmode", "sslrootcert", "sslcert", "sslkey", "application_name"] as const;
+type UrlParameter = (typeof URL_PARAMETERS)[number];
+
+/** A URL's parts and libpq parameters as written (sslmode absent, database "" when the URL gives none). */
+export interface PostgresUrl extends Omit<PostgresUrlParts, "sslmode"> {
+  params: Partial<Record<UrlParameter, string>>;
+}
+
+const missingParts = (parts: string[]) => new Error(`is missing its ${parts.join(", ")} (expected postgresql://USER:PASSWORD@HOST:5432/DATABASE)`);
+
+const ENCODE_ADVICE = "percent-encode special characters in the user name and password (% → %25, @ → %40, / → %2F, : → %3A, ? → %3F, # → %23)";
 
 /**
- * Parses a Postgres URL with the same parser `pg` uses, so percent-encoded user names and
- * passwords decode exactly as the driver will decode them. Error messages never quote the URL,
- * which carries the password.
+ * Parses a Postgres URL strictly, so a password with an unencoded `@`, `/`, `%`, `?` or `#` fails
+ * here with advice instead of turning into a host or database name made of pieces of the
+ * password. Error messages never quote the URL or any part of it.
  */
-export function parsePostgresUrl(url: string): PostgresUrlParts {
+export function parseUrl(url: string): PostgresUrl {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new Error("must be a postgres:// or postgresql:// URL (postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require)");
   }
-  let parsed: ReturnType<typeof parse>;
+  // One "@", ending the user info: before any "/" or "?" (where the host's path and query begin).
+  const rest = url.replace(/^postgres(ql)?:\/\//, "");
+  const at = rest.indexOf("@");
+  const pathOrQuery = rest.search(/[/?]/);
+  const misplacedAt = rest.indexOf("@", at + 1) >= 0 || (at >= 0 && pathOrQuery >= 0 && at > pathOrQuery);
+  if (/%(?![0-9a-fA-F]{2})/.test(url) || url.includes("#") || misplacedAt) {
+    throw new Error(`is not a well-formed URL: ${ENCODE_ADVICE}`);
+  }
+  let parsed: URL;
   try {
-    // libpq semantics for sslmode: the URL means what it means to Label Studio's libpq.
-    parsed = parse(url, { useLibpqCompat: true });
+    parsed = new URL(url);
   } catch {
-    throw new Error("is not a parseable URL: check the port (1-65535) and percent-encode special characters in the user name and password (@ → %40, / → %2F, % → %25, : → %3A)");
+    throw new Error(`is not a parseable URL: check the host and the port (1-65535), and ${ENCODE_ADVICE}`);
   }
-  const missing = (["host", "database", "user", "password"] as const).filter((k) => !parsed[k]);
-  if (missing.length > 0) {
-    throw new Error(`is missing its ${missing.join(", ")} (expected postgresql://USER:PASSWORD@HOST:5432/DATABASE)`);
-  }
+  const decode = (text: string) => decodeURIComponent(text);
+  const parts = {
+    host: parsed.hostname.replace(/^\[(.+)\]$/, "$1"),
+    database: decode(parsed.pathname.slice(1)),
+    user: decode(parsed.username),
+    password: decode(parsed.password),
+  };
+  const missing = (["host", "user", "password"] as const).filter((k) => !parts[k]);
+  if (missing.length > 0) throw missingParts(missing);
+  if (parts.database.includes("/")) throw new Error(`has a "/" in its database name: ${ENCODE_ADVICE}`);
   const port = parsed.port ? Number(parsed.port) : 5432;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error("has an invalid port");
-  const sslmode = (parsed as { sslmode?: string }).sslmode ?? "require";
-  if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
-    throw new Error(`has sslmode=${sslmode}; use one of ${SSL_MODES.join(", ")}`);
+  const params: PostgresUrl["params"] = {};
+  for (const [key, value] of parsed.searchParams) {
+    if (!(URL_PARAMETERS as readonly string[]).includes(key)) {
+      throw new Error(`has the parameter "${key}", which is not supported here; use only ${URL_PARAMETERS.join(", ")}`);
+    }
+    params[key as UrlParameter] = value;
   }
-  return { host: parsed.host!, port, database: parsed.database!, user: parsed.user!, password: parsed.password!, sslmode };
+  if (params.sslmode !== undefined && !(SSL_MODES as readonly string[]).includes(params.sslmode)) {
+    throw new Error(`has sslmode=${params.sslmode}; use one of ${SSL_MODES.join(", ")}`);
+  }
+  return { ...parts, port, params };
+}
+
+/** The stack's view of a URL: its parts, with `require` where the URL gives no sslmode. */
+export function parsePostgresUrl(url: string): PostgresUrlParts {
+  const { params, ...parts } = parseUrl(url);
+  if (!parts.database) throw missingParts(["database"]);
+  return { ...parts, sslmode: params.sslmode ?? "require" };
 }
 
 /** Builds a URL from parts, percent-encoding the credentials so `parsePostgresUrl` round-trips. */

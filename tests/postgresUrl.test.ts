@@ -21,9 +21,16 @@ describe("parsePostgresUrl", () => {
     ["mysql://u:hunter2@h/db", /postgres:\/\/ or postgresql:\/\//],
     ["postgresql://u@h/db", /missing its password/],
     ["postgresql://u:hunter2@h", /missing its database/],
-    ["postgresql://u:hunter2@h:99999/db", /check the port/],
+    ["postgresql://u:hunter2@h:99999/db", /the port \(1-65535\)/],
     ["postgresql://u:hunter2@h:0/db", /invalid port/],
     ["postgresql://u:hunter2@h/db?sslmode=maybe", /sslmode=maybe/],
+    ["postgresql://u:hunter2@h/db?sslmod=require", /the parameter "sslmod", which is not supported here/],
+    // Passwords with special characters left unencoded: each would otherwise become a host or database name.
+    ["postgresql://u:hunter2%@h/db", /not a well-formed URL: percent-encode/],
+    ["postgresql://u:hunter2@x@h/db", /not a well-formed URL: percent-encode/],
+    ["postgresql://u:hunter2/x@h/db", /not a well-formed URL: percent-encode/],
+    ["postgresql://u:hunter2#x@h/db", /not a well-formed URL: percent-encode/],
+    ["postgresql://u:hunter2?x@h/db", /not a well-formed URL: percent-encode/],
   ])("rejects %s without quoting the password", (url, message) => {
     expect(() => parsePostgresUrl(url)).toThrow(message);
     try {

@@ -1,5 +1,6 @@
 import type pRetryTypes = require("p-retry");
 import { parseRetryAfter } from "../http/retryAfter";
+import { redactSecrets } from "../redact";
 
 export const DEFAULT_API_URL = "https://api.crunchybridge.com";
 /** Where the CLI (and, failing stack config, the provider) finds the API key. */
@@ -70,7 +71,7 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
   const apiKey = options.apiKey;
   if (!apiKey) throw crunchyBridgeError("CrunchyBridge API key is empty");
-  const redact = (text: string) => text.split(apiKey).join("[redacted]");
+  const redact = (text: string) => redactSecrets(text, [apiKey]);
   const rules = (networkId: string) => `/networks/${encodeURIComponent(networkId)}/firewall-rules`;
 
   async function attempt(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {

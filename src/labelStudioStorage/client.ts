@@ -1,7 +1,8 @@
 import type * as Http from "node:http";
 import type * as Undici from "undici";
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
-import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError, redact } from "./errors";
+import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError } from "./errors";
+import { redactSecrets } from "../redact";
 import { parseRetryAfter } from "../http/retryAfter";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import type { Direction, LsStorage, Project } from "./types";
@@ -220,7 +221,7 @@ export class LabelStudioClient {
   }
 
   private clean(text: string): string {
-    return redact(text, this.secrets);
+    return redactSecrets(text, this.secrets);
   }
 }
 

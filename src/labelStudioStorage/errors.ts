@@ -55,10 +55,3 @@ export function isTransient(err: unknown): boolean {
   if (isNetworkError(err) || isAmbiguousWriteError(err)) return true;
   return isLabelStudioApiError(err) && err.name === "LabelStudioApiError" && (err.status === 429 || err.status >= 500);
 }
-
-/** Replace every known secret in a message, so errors and logs never carry tokens or keys. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  return out;
-}
