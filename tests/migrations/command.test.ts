@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../harness/cli";
 import { createDatabase } from "../harness/postgres";
-import { migrationDir, SMALL_SCHEMA } from "./fixtures";
+import { migrationDir, REPO_MIGRATIONS, SMALL_SCHEMA } from "./fixtures";
 
 /** Runs the real CLI as a separate process, as CI and the workflow do. */
 function oceanid(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
@@ -35,9 +35,31 @@ describe("oceanid migrate", () => {
     const secretUrl = "postgresql://postgres:Cl1-secret@127.0.0.1:1/cleandata";
     const run = await oceanid(["migrate", "--dir", migrationDir(SMALL_SCHEMA), "--connect-timeout", "1"], { DATABASE_URL: secretUrl });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^oceanid: Cannot reach Postgres at 127\.0\.0\.1:1\/cleandata within 1s \(ECONNREFUSED\)\. .*self-hosted runner/);
+    expect(run.stderr).toMatch(/^oceanid: Cannot reach Postgres at 127\.0\.0\.1:1\/cleandata: it refused the TCP connection.* \(ECONNREFUSED\)\. .*self-hosted runner/);
     expect(run.stderr).not.toContain("Cl1-secret");
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("--json prints a JSON error object on stdout when it fails, so the workflow's artifact says why", async () => {
+    const secretUrl = "postgresql://postgres:Cl1-secret@127.0.0.1:1/cleandata";
+    const run = await oceanid(["migrate", "--dir", migrationDir(SMALL_SCHEMA), "--json"], { DATABASE_URL: secretUrl });
+    expect(run.status).toBe(1);
+    const printed = JSON.parse(run.stdout) as { error: { message: string } };
+    expect(printed.error.message).toMatch(/^Cannot reach Postgres at 127\.0\.0\.1:1\/cleandata: it refused the TCP connection/);
+    expect(run.stderr).toBe(`oceanid: ${printed.error.message}\n`);
+    expect(run.stdout).not.toContain("Cl1-secret");
+    const missing = await oceanid(["migrate", "--json"]);
+    expect([missing.status, JSON.parse(missing.stdout).error.message]).toEqual([1, expect.stringMatching(/^No database: pass --database-url or set DATABASE_URL/)]);
+  });
+
+  it("finds the project's migrations from any directory", async () => {
+    const elsewhere = migrationDir({});
+    const check = await runCli(["migrate", "consolidate", "--check"], { cwd: elsewhere });
+    expect([check.status, check.stderr]).toEqual([0, `${REPO_MIGRATIONS}/consolidated_cleandata_schema.sql is up to date.\n`]);
+    const url = await createDatabase("cli");
+    const dry = await runCli(["migrate", "--dry-run", "--database-url", url], { cwd: elsewhere, env: { DATABASE_URL: undefined } });
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/: would apply \d+ file\(s\) \(V1__/);
   });
 
   it("rejects missing or bad input naming the flag", async () => {

@@ -208,7 +208,7 @@ describe("refusing Label Studio's database", () => {
   it("refuses a server-side labelfish even when the URL does not name it", async () => {
     const url = await createNamedDatabase("labelfish");
     // No database in the URL: the driver falls back to PGDATABASE, which the pre-connect check cannot see.
-    const withoutDatabase = url.replace(/\/labelfish$/, "");
+    const withoutDatabase = url.replace("/labelfish?", "/?");
     process.env.PGDATABASE = "labelfish";
     try {
       await expect(migrate({ databaseUrl: withoutDatabase, dir: migrationDir(SMALL_SCHEMA) })).rejects.toThrow('Refusing to migrate: database "labelfish" is Label Studio\'s.');
