@@ -7,11 +7,13 @@ export interface EmbeddedPostgresInfo {
   port: number;
   user: string;
   password: string;
+  /** With TLS: the server's copy of the CA certificate, deleted with the server. */
+  caFile?: string;
 }
 
 export interface EmbeddedPostgresOptions {
-  /** Serve TLS with this certificate and key (PEM files). */
-  tls?: { certFile: string; keyFile: string };
+  /** Serve TLS with this certificate and key (PEM files); the CA file, if given, is copied beside them. */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
   /** pg_hba.conf lines placed before the default `host all all 127.0.0.1/32 scram-sha-256`. */
   hba?: string[];
 }

@@ -11,10 +11,10 @@
 // which also holds the data directory, the Unix socket, the TLS key and the password file
 // (0600, deleted after initdb). Every path out of this script, failure included, deletes it.
 //
-// Usage: node postgres-server.cjs '{"tls":{"certFile":"...","keyFile":"..."},"hba":["..."]}'
-//   tls  optional: serve TLS (ssl=on) with this certificate and key;
+// Usage: node postgres-server.cjs '{"tls":{"certFile":"...","keyFile":"...","caFile":"..."},"hba":["..."]}'
+//   tls  optional: serve TLS (ssl=on) with this certificate and key; caFile is copied beside them;
 //   hba  optional: pg_hba.conf lines placed before the default scram-sha-256 line.
-// Protocol: prints one JSON line {host,port,user,password} when ready; stops when stdin closes.
+// Protocol: prints one JSON line {host,port,user,password[,caFile]} when ready; stops when stdin closes.
 "use strict";
 const { spawn, execFileSync } = require("node:child_process");
 const crypto = require("node:crypto");
@@ -151,12 +151,18 @@ async function main() {
   }
 
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${root}`, "-c", "max_connections=200", "-c", "fsync=off", "-c", "password_encryption=scram-sha-256"];
+  let caFile;
   if (options.tls) {
     const certFile = path.join(root, "server.crt");
     const keyFile = path.join(root, "server.key");
     writePrivate(certFile, fs.readFileSync(options.tls.certFile), user);
     writePrivate(keyFile, fs.readFileSync(options.tls.keyFile), user);
     flags.push("-c", "ssl=on", "-c", `ssl_cert_file=${certFile}`, "-c", `ssl_key_file=${keyFile}`);
+    if (options.tls.caFile) {
+      // A copy the caller may delete its own from: it lives exactly as long as the server.
+      caFile = path.join(root, "ca.crt");
+      fs.copyFileSync(options.tls.caFile, caFile);
+    }
   }
   const hba = [...(options.hba ?? []), "local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n");
   writePrivate(path.join(dataDir, "pg_hba.conf"), hba, user);
@@ -184,7 +190,7 @@ async function main() {
     process.stderr.write(`embedded postgres stopped unexpectedly (${signal ?? code})\n`);
     process.exit(1);
   });
-  process.stdout.write(JSON.stringify({ host: "127.0.0.1", port, user: SUPERUSER, password }) + "\n");
+  process.stdout.write(JSON.stringify({ host: "127.0.0.1", port, user: SUPERUSER, password, ...(caFile ? { caFile } : {}) }) + "\n");
 
   const stop = () => {
     if (stopping) return;

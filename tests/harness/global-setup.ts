@@ -30,24 +30,26 @@ declare module "vitest" {
 }
 
 let server: EmbeddedPostgres | undefined;
-let caDir: string | undefined;
 
 /**
  * Starts one embedded Postgres per test run, in a child process (see src/migrations/postgres-server.cjs):
  * TLS with a certificate from a CA made now, scram-sha-256 passwords, and several login roles.
+ * The server keeps its own copies of the certificates, so nothing outlives it even when this
+ * process is killed.
  */
 export async function setup(project: TestProject): Promise<void> {
+  const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-test-ca-"));
   try {
-    caDir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-test-ca-"));
     const ca = makeCertificateAuthority(caDir, "oceanid-test-ca");
-    const tls = issueServerCertificate(ca, caDir, "postgres-server", ["IP:127.0.0.1"]);
+    const tls = { ...issueServerCertificate(ca, caDir, "postgres-server", ["IP:127.0.0.1"]), caFile: ca.certFile };
     server = await startEmbeddedPostgres({
       tls,
       hba: [`hostnossl all ${ROLES.tlsOnly} 127.0.0.1/32 reject`, `hostssl all ${ROLES.plainOnly} 127.0.0.1/32 reject`],
     });
+    const caFile = server.info.caFile!;
     const crypto = await import("node:crypto");
     const passwords = Object.fromEntries(Object.keys(ROLES).map((r) => [r, `pw-${crypto.randomBytes(9).toString("base64url")}`])) as Record<RoleName, string>;
-    const client = await connectPostgres(serverUrl(server.info, "postgres", { sslmode: "verify-full", sslrootcert: ca.certFile }));
+    const client = await connectPostgres(serverUrl(server.info, "postgres", { sslmode: "verify-full", sslrootcert: caFile }));
     try {
       for (const [key, role] of Object.entries(ROLES)) {
         await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${passwords[key as RoleName]}'`);
@@ -55,14 +57,15 @@ export async function setup(project: TestProject): Promise<void> {
     } finally {
       await client.end();
     }
-    project.provide("postgres", { ...server.info, caFile: ca.certFile, passwords });
+    project.provide("postgres", { ...server.info, caFile, passwords });
   } catch (err) {
     await teardown();
     throw err;
+  } finally {
+    fs.rmSync(caDir, { recursive: true, force: true });
   }
 }
 
 export async function teardown(): Promise<void> {
   await server?.stop();
-  if (caDir) fs.rmSync(caDir, { recursive: true, force: true });
 }
