@@ -180,6 +180,12 @@ describe("connectionPlan", () => {
     expect(() => connectionPlan(`${base}?sslmode=require&sslrootcert=system`, env())).toThrow(/^sslmode=require may not be used with sslrootcert=system/);
   });
 
+  it("passes a client certificate and key from sslcert/sslkey, naming a file it cannot read", () => {
+    const plan = connectionPlan(`${base}?sslmode=require&sslcert=${encodeURIComponent(caFile())}&sslkey=${encodeURIComponent(caFile())}`, env());
+    expect(plan.attempts[0]).toMatchObject({ cert: fs.readFileSync(caFile(), "utf8"), key: fs.readFileSync(caFile(), "utf8") });
+    expect(() => connectionPlan(`${base}?sslcert=/nonexistent/client.crt`, env())).toThrow('Cannot read the client certificate (sslcert) "/nonexistent/client.crt" (ENOENT).');
+  });
+
   it("hands the driver explicit fields, never the URL, and names a bad URL without quoting it", () => {
     const plan = connectionPlan("postgresql://u%40x:p%2Fw@db.example.com:6543/cleandata?sslmode=disable&application_name=job", env());
     expect(plan.config).toEqual({ host: "db.example.com", port: 6543, database: "cleandata", user: "u@x", password: "p/w", application_name: "job" });
