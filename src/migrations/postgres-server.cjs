@@ -39,7 +39,7 @@ function nativeDir() {
 
 /** uid/gid of the user to run Postgres as: ourselves, or, as root, `postgres` if it exists, else `nobody`. */
 function serverUser() {
-  if (process.getuid() !== 0) return undefined;
+  if (process.getuid?.() !== 0) return undefined;
   for (const name of ["postgres", "nobody"]) {
     try {
       const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
