@@ -7,7 +7,7 @@ import { Service } from "@pulumi/kubernetes/core/v1/service";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import * as pulumi from "@pulumi/pulumi";
 import { formatPostgresUrl } from "../postgresUrl";
-import { DB_PROXY_PORT, dbProxyContainer, type DbProxyMode } from "./dbProxy";
+import { DB_PROXY_PORT, dbProxyContainer, sshKeyFile, type DbProxyMode } from "./dbProxy";
 import { appsEgressPolicy, dbProxyPolicy, gatewayPolicy } from "./networkPolicies";
 import { proxyEnvironment, type ProxyEnvironment } from "./proxyEnv";
 import { squidConf } from "./squidConf";
@@ -142,7 +142,7 @@ export class EgressDbProxy extends pulumi.ComponentResource {
     const sshSecret = tunnel
       ? new Secret(
           `${name}-ssh`,
-          { metadata: { name: "egress-db-proxy-ssh", namespace: args.namespace }, type: "Opaque", stringData: { id: args.tethys.privateKey, known_hosts: args.tethys.knownHosts } },
+          { metadata: { name: "egress-db-proxy-ssh", namespace: args.namespace }, type: "Opaque", stringData: { id: pulumi.output(args.tethys.privateKey).apply(sshKeyFile), known_hosts: args.tethys.knownHosts } },
           child,
         )
       : undefined;
@@ -160,7 +160,12 @@ export class EgressDbProxy extends pulumi.ComponentResource {
               // Both modes run on the egress node so what they dial leaves with the egress IP.
               ...pinnedToNode(args.nodeName),
               containers: [dbProxyContainer({ mode: args.mode, image: args.image, upstream: { host: args.database.host, port: args.database.port }, tethys: args.tethys })],
-              volumes: sshSecret ? [{ name: "ssh", secret: { secretName: sshSecret.metadata.name, defaultMode: 0o400 } }] : [],
+              volumes: sshSecret
+                ? [
+                    { name: "ssh", secret: { secretName: sshSecret.metadata.name, defaultMode: 0o400 } },
+                    { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                  ]
+                : [],
             },
           },
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dbProxyContainer } from "../../src/egress/dbProxy";
+import { dbProxyContainer, sshKeyFile } from "../../src/egress/dbProxy";
 import { appsEgressPolicy, dbProxyPolicy, gatewayPolicy } from "../../src/egress/networkPolicies";
 import { proxyEnvironment } from "../../src/egress/proxyEnv";
 import { squidConf } from "../../src/egress/squidConf";
@@ -73,5 +73,18 @@ describe("dbProxyContainer", () => {
     const container = dbProxyContainer({ mode: "tcp-forward", image: "alpine/socat:1.8.0.3", upstream, tethys });
     expect(container.command).toEqual(["socat", "TCP-LISTEN:5432,fork,reuseaddr", "TCP:p.db.example.com:5432"]);
     expect(container.volumeMounts).toEqual([]);
+  });
+});
+
+describe("sshKeyFile", () => {
+  const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
+
+  it("restores the final newline a shell's $(cat key) strips, and keeps a good key as it is", () => {
+    expect(sshKeyFile(key)).toBe(`${key}\n`);
+    expect(sshKeyFile(`${key}\n`)).toBe(`${key}\n`);
+  });
+
+  it("turns Windows line ends into Unix ones", () => {
+    expect(sshKeyFile(`${key.replaceAll("\n", "\r\n")}\r\n\r\n`)).toBe(`${key}\n`);
   });
 });
