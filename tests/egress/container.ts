@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -196,7 +196,8 @@ export interface ContainerProcess {
   /** Undefined while running, otherwise how it ended and what it said. */
   ended(): string | undefined;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
+  /** Signals the whole process group (SIGKILL after 3 s) and waits for the end. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -234,21 +235,50 @@ export function startAsContainer(argv: string[], env: Record<string, string>, op
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    async stop() {
+    async stop(signal = "SIGTERM") {
       if (ended || child.pid === undefined) return;
-      const group = -child.pid;
-      process.kill(group, "SIGTERM");
-      const killer = setTimeout(() => {
-        try {
-          process.kill(group, "SIGKILL");
-        } catch {
-          // already gone
+      // Helpers may leave the process group (squid's pinger calls setsid), so each is named by id.
+      const pids = [-child.pid, ...descendants(child.pid)];
+      const signalAll = (sig: NodeJS.Signals) => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            // already gone
+          }
         }
-      }, 3000);
+      };
+      signalAll(signal);
+      const killer = setTimeout(() => signalAll("SIGKILL"), 3000);
       await exited;
       clearTimeout(killer);
+      // Anything still there after the main process ended (orphans) goes now.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      signalAll("SIGKILL");
     },
   };
+}
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name, in parentheses, may hold spaces; the parent pid is the second field after it.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    const next = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
 }
 
 /**

@@ -25,10 +25,11 @@ describe("squidConf", () => {
     expect(access).toEqual(["http_access deny !safe_ports", "http_access deny CONNECT !tls_ports", "http_access allow cluster_clients", "http_access deny all"]);
   });
 
-  it("only tunnels to TLS ports, caches nothing, logs to stdout", () => {
+  it("only tunnels to TLS ports, caches nothing, logs to the files the image's entrypoint follows", () => {
     expect(lines).toContain("acl tls_ports port 443");
     expect(lines).toContain("cache deny all");
-    expect(lines).toContain("access_log stdio:/dev/stdout");
+    expect(lines).toContain("access_log stdio:/var/log/squid/access.log");
+    expect(conf).not.toContain("/dev/std");
   });
 });
 
