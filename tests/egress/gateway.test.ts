@@ -139,6 +139,8 @@ describe.skipIf(!haveTools(["squid", "tail"], ["squid", "coreutils"]))("egress g
   });
 
   it("refuses CONNECT to any other port, and every client outside the cluster's CIDRs", async () => {
+    // Port 80 is open to plain HTTP, but never to a tunnel.
+    expect((await connectThrough(proxyPort, "127.0.0.1:80")).status).toMatch(/ 403 /);
     expect((await connectThrough(proxyPort, `127.0.0.1:${otherPort}`)).status).toMatch(/ 403 /);
     expect((await connectThrough(proxyPort, "127.0.0.1:443", "127.0.0.2")).status).toMatch(/ 403 /);
   });
