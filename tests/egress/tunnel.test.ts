@@ -74,11 +74,13 @@ describe.skipIf(!haveTools(TOOLS, ["openssh-server", "openssh-client", "autossh"
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("carries psql to the test database through the exact autossh command, in the pod's environment", async () => {
-    const database = new URL(await createDatabase("tunnel"));
+  /**
+   * Registers EgressDbProxy for this sshd and the test database, lays out its pod, and runs the
+   * registered autossh command there; `use` gets the tunnel and the port it listens on here.
+   */
+  async function withTunnel(database: URL, knownHosts: string, use: (tunnel: ContainerProcess, localPort: number) => Promise<void>): Promise<void> {
     // The key as `esc env set ... --secret "$(cat key)"` stores it: without its final newline.
     const pastedKey = userKey.trimEnd();
-    const knownHosts = `[127.0.0.1]:${sshdPort} ${hostKey}`;
     const registered = await registeredBy(
       () =>
         new EgressDbProxy("egress-db-proxy", {
@@ -106,15 +108,33 @@ describe.skipIf(!haveTools(TOOLS, ["openssh-server", "openssh-client", "autossh"
       expect(command.some((arg) => arg.startsWith(`127.0.0.1:${localPort}:`))).toBe(true);
       const tunnel = startAsContainer(command, fs.environment(AUTOSSH_IMAGE_ENV, container), { dropAllCapabilities: true });
       try {
-        await waitForPort(localPort, tunnel);
-        database.port = String(localPort);
-        const { stdout } = await run("psql", [database.toString(), "-X", "-v", "ON_ERROR_STOP=1", "-Atc", "select current_database()"], { timeout: 10_000 });
-        expect(stdout.trim()).toBe(database.pathname.slice(1));
+        await use(tunnel, localPort);
       } finally {
         await tunnel.stop();
       }
     } finally {
       fs.remove();
     }
+  }
+
+  it("carries psql to the test database through the exact autossh command, in the pod's environment", async () => {
+    const database = new URL(await createDatabase("tunnel"));
+    await withTunnel(database, `[127.0.0.1]:${sshdPort} ${hostKey}`, async (tunnel, localPort) => {
+      await waitForPort(localPort, tunnel);
+      const through = new URL(database);
+      through.port = String(localPort);
+      const { stdout } = await run("psql", [through.toString(), "-X", "-v", "ON_ERROR_STOP=1", "-Atc", "select current_database()"], { timeout: 10_000 });
+      expect(stdout.trim()).toBe(database.pathname.slice(1));
+    });
+  });
+
+  it("refuses a tethys whose host key is not the pinned one, and says so in the container log", async () => {
+    const database = new URL(await createDatabase("tunnel"));
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "impostor", "-f", path.join(dir, "other_host_key")]);
+    const otherKey = readFileSync(path.join(dir, "other_host_key.pub"), "utf8").trim();
+    await withTunnel(database, `[127.0.0.1]:${sshdPort} ${otherKey}`, async (tunnel, localPort) => {
+      await tunnel.waitForOutput(/Host key verification failed/);
+      await expect(waitForPort(localPort, tunnel, 500)).rejects.toThrow(/nothing accepted/);
+    });
   });
 });
