@@ -37,8 +37,9 @@ export const AUTOSSH_ENV: Readonly<Record<string, string>> = { AUTOSSH_PIDFILE: 
  * Readiness in tcp-forward mode: the upstream database accepts a TCP connection from this pod.
  * A TCP probe on the forwarder's own port passes whenever socat listens, even with the database
  * unreachable, because socat accepts first and dials the upstream only afterwards. socat is the
- * one tool the forwarder image surely has; it sends nothing, and Postgres logs nothing for a
- * connection closed before its startup packet.
+ * one tool the forwarder image surely has. It sends nothing, and Postgres does not complain about
+ * a connection closed before its startup packet (with log_connections on, it still records one
+ * "connection received" line per probe).
  */
 function upstreamProbe(upstream: { host: string; port: number }) {
   return {
