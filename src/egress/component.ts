@@ -7,10 +7,10 @@ import { Service } from "@pulumi/kubernetes/core/v1/service";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import * as pulumi from "@pulumi/pulumi";
 import { formatPostgresUrl } from "../postgresUrl";
-import { DB_PROXY_PORT, dbProxyContainer, type DbProxyMode } from "./dbProxy";
+import { DB_PROXY_PORT, dbProxyContainer, sshKeyFile, type DbProxyMode } from "./dbProxy";
 import { appsEgressPolicy, dbProxyPolicy, gatewayPolicy } from "./networkPolicies";
 import { proxyEnvironment, type ProxyEnvironment } from "./proxyEnv";
-import { squidConf } from "./squidConf";
+import { SQUID_LOG_DIR, squidConf } from "./squidConf";
 
 const GATEWAY_PORT = 3128;
 const GATEWAY_LABELS = { app: "egress-gateway" };
@@ -72,13 +72,22 @@ export class EgressGateway extends pulumi.ComponentResource {
                   name: "squid",
                   image: args.squidImage,
                   ports: [{ name: "proxy", containerPort: GATEWAY_PORT }],
-                  volumeMounts: [{ name: "config", mountPath: "/etc/squid/squid.conf", subPath: "squid.conf", readOnly: true }],
+                  volumeMounts: [
+                    { name: "config", mountPath: "/etc/squid/squid.conf", subPath: "squid.conf", readOnly: true },
+                    { name: "logs", mountPath: SQUID_LOG_DIR },
+                  ],
                   readinessProbe: { tcpSocket: { port: GATEWAY_PORT }, initialDelaySeconds: 3, periodSeconds: 10 },
                   livenessProbe: { tcpSocket: { port: GATEWAY_PORT }, initialDelaySeconds: 15, periodSeconds: 20 },
                   resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
                 },
               ],
-              volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+              volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                // squid's log files, which the image's entrypoint copies to the container log; they
+                // are never rotated, so a full volume evicts (and so restarts) only this pod instead
+                // of filling the node's disk.
+                { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
+              ],
             },
           },
         },
@@ -142,7 +151,7 @@ export class EgressDbProxy extends pulumi.ComponentResource {
     const sshSecret = tunnel
       ? new Secret(
           `${name}-ssh`,
-          { metadata: { name: "egress-db-proxy-ssh", namespace: args.namespace }, type: "Opaque", stringData: { id: args.tethys.privateKey, known_hosts: args.tethys.knownHosts } },
+          { metadata: { name: "egress-db-proxy-ssh", namespace: args.namespace }, type: "Opaque", stringData: { id: pulumi.output(args.tethys.privateKey).apply(sshKeyFile), known_hosts: args.tethys.knownHosts } },
           child,
         )
       : undefined;
@@ -160,7 +169,12 @@ export class EgressDbProxy extends pulumi.ComponentResource {
               // Both modes run on the egress node so what they dial leaves with the egress IP.
               ...pinnedToNode(args.nodeName),
               containers: [dbProxyContainer({ mode: args.mode, image: args.image, upstream: { host: args.database.host, port: args.database.port }, tethys: args.tethys })],
-              volumes: sshSecret ? [{ name: "ssh", secret: { secretName: sshSecret.metadata.name, defaultMode: 0o400 } }] : [],
+              volumes: sshSecret
+                ? [
+                    { name: "ssh", secret: { secretName: sshSecret.metadata.name, defaultMode: 0o400 } },
+                    { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                  ]
+                : [],
             },
           },
         },

@@ -41,7 +41,10 @@ describe("egress in the prod plan", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.containers[0].command).toContain("StrictHostKeyChecking=yes");
     expect(pod.containers[0].command).toContain("0.0.0.0:5432:p.example-cluster-not-real.db.postgresbridge.com:5432");
-    expect(pod.volumes).toEqual([{ name: "ssh", secret: { secretName: "egress-db-proxy-ssh", defaultMode: 0o400 } }]);
+    expect(pod.volumes).toEqual([
+      { name: "ssh", secret: { secretName: "egress-db-proxy-ssh", defaultMode: 0o400 } },
+      { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+    ]);
     expect(findResource(prod, "kubernetes:core/v1:Secret", "egress-db-proxy-ssh").inputs.stringData).toBe("[secret]");
     expect(findResource(prod, "kubernetes:core/v1:Service", "egress-db-proxy-service").inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: 5432 }]);
     // The tunnel dials tethys' SSH port: the policy keeps that open past the default deny.

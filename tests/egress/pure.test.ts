@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dbProxyContainer } from "../../src/egress/dbProxy";
+import { dbProxyContainer, sshKeyFile } from "../../src/egress/dbProxy";
 import { appsEgressPolicy, dbProxyPolicy, gatewayPolicy } from "../../src/egress/networkPolicies";
 import { proxyEnvironment } from "../../src/egress/proxyEnv";
 import { squidConf } from "../../src/egress/squidConf";
@@ -25,10 +25,11 @@ describe("squidConf", () => {
     expect(access).toEqual(["http_access deny !safe_ports", "http_access deny CONNECT !tls_ports", "http_access allow cluster_clients", "http_access deny all"]);
   });
 
-  it("only tunnels to TLS ports, caches nothing, logs to stdout", () => {
+  it("only tunnels to TLS ports, caches nothing, logs to the files the image's entrypoint follows", () => {
     expect(lines).toContain("acl tls_ports port 443");
     expect(lines).toContain("cache deny all");
-    expect(lines).toContain("access_log stdio:/dev/stdout");
+    expect(lines).toContain("access_log stdio:/var/log/squid/access.log");
+    expect(conf).not.toContain("/dev/std");
   });
 });
 
@@ -73,5 +74,18 @@ describe("dbProxyContainer", () => {
     const container = dbProxyContainer({ mode: "tcp-forward", image: "alpine/socat:1.8.0.3", upstream, tethys });
     expect(container.command).toEqual(["socat", "TCP-LISTEN:5432,fork,reuseaddr", "TCP:p.db.example.com:5432"]);
     expect(container.volumeMounts).toEqual([]);
+  });
+});
+
+describe("sshKeyFile", () => {
+  const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
+
+  it("restores the final newline a shell's $(cat key) strips, and keeps a good key as it is", () => {
+    expect(sshKeyFile(key)).toBe(`${key}\n`);
+    expect(sshKeyFile(`${key}\n`)).toBe(`${key}\n`);
+  });
+
+  it("turns Windows line ends into Unix ones", () => {
+    expect(sshKeyFile(`${key.replaceAll("\n", "\r\n")}\r\n\r\n`)).toBe(`${key}\n`);
   });
 });
