@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EgressGateway } from "../../src/egress/component";
-import { findTool, haveTools } from "../harness/tools";
+import { findTool, haveRoot, haveTools } from "../harness/tools";
 import { findRegistered, freePort, PodFilesystem, podOf, registeredBy, startAsContainer, type ContainerProcess } from "./container";
 
 const run = promisify(execFile);
@@ -79,7 +79,7 @@ async function listenOn<T extends Server | HttpServer>(server: T, port: number):
   return server;
 }
 
-describe.skipIf(!haveTools(["squid", "tail"], ["squid", "coreutils"]))("egress gateway against a real squid started as the ubuntu/squid image starts it", () => {
+describe.skipIf(!haveTools(["squid", "tail"], ["squid", "coreutils"]) || !haveRoot("squid drops to user proxy and the test binds ports 80 and 443"))("egress gateway against a real squid started as the ubuntu/squid image starts it", () => {
   const squid = findTool("squid") as string;
   let conf: string;
   let fs: PodFilesystem;

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EgressDbProxy } from "../../src/egress/component";
 import { createDatabase } from "../harness/postgres";
-import { findTool, haveTools } from "../harness/tools";
+import { findTool, haveRoot, haveTools } from "../harness/tools";
 import { findRegistered, freePort, PodFilesystem, podOf, registeredBy, startAsContainer, waitForPort, type ContainerProcess } from "./container";
 
 const run = promisify(execFile);
@@ -28,7 +28,7 @@ const AUTOSSH_IMAGE_ENV = {
 
 const TOOLS = ["sshd", "ssh", "ssh-keygen", "autossh", "psql", "setpriv"];
 
-describe.skipIf(!haveTools(TOOLS, ["openssh-server", "openssh-client", "autossh", "postgresql-client", "util-linux"]))("egress-db-proxy ssh-tunnel against real OpenSSH and autossh", () => {
+describe.skipIf(!haveTools(TOOLS, ["openssh-server", "openssh-client", "autossh", "postgresql-client", "util-linux"]) || !haveRoot("sshd runs as root"))("egress-db-proxy ssh-tunnel against real OpenSSH and autossh", () => {
   let dir: string;
   let sshd: ContainerProcess;
   let sshdPort: number;

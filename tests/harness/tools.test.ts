@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { findTool, haveTools } from "./tools";
+import { findTool, haveRoot, haveTools } from "./tools";
 
 describe("real-tool detection", () => {
   afterEach(() => {
@@ -26,5 +26,11 @@ describe("real-tool detection", () => {
     vi.stubEnv("OCEANID_REQUIRE_TOOLS", "1");
     expect(() => haveTools(["no-such-tool-oceanid"], ["some-package"])).toThrow(/OCEANID_REQUIRE_TOOLS=1 and missing no-such-tool-oceanid/);
     expect(haveTools(["sh"], ["dash"])).toBe(true);
+  });
+
+  it("answers whether the tests run as root, which sshd and low ports need", () => {
+    vi.stubEnv("OCEANID_REQUIRE_TOOLS", "1");
+    if (process.getuid?.() === 0) expect(haveRoot("test")).toBe(true);
+    else expect(() => haveRoot("sshd runs as root")).toThrow(/not root: sshd runs as root/);
   });
 });

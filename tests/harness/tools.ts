@@ -32,7 +32,19 @@ export function findTool(name: string): string | undefined {
 export function haveTools(tools: readonly string[], debianPackages: readonly string[]): boolean {
   const missing = tools.filter((t) => findTool(t) === undefined);
   if (missing.length === 0) return true;
-  const line = `missing ${missing.join(", ")}: install Debian packages ${debianPackages.join(" ")} (apt-get install ${debianPackages.join(" ")})`;
+  return skipLoudly(`missing ${missing.join(", ")}: install Debian packages ${debianPackages.join(" ")} (apt-get install ${debianPackages.join(" ")})`);
+}
+
+/**
+ * True when the tests run as root, which starting sshd or binding ports 80/443 on 127.0.0.1 needs;
+ * otherwise the same loud skip (or failure under OCEANID_REQUIRE_TOOLS=1) as a missing tool.
+ */
+export function haveRoot(why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  return skipLoudly(`not root: ${why} (run the suite as root, as CI does)`);
+}
+
+function skipLoudly(line: string): false {
   if (process.env.OCEANID_REQUIRE_TOOLS === "1") throw new Error(`OCEANID_REQUIRE_TOOLS=1 and ${line}`);
   process.stderr.write(`\n!!! SKIPPING real-tool tests: ${line}\n\n`);
   return false;
