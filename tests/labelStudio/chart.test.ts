@@ -96,6 +96,8 @@ describe.skipIf(!haveHelm())("the Label Studio chart, rendered by Helm with the 
           expect(env.get("POSTGRE_PORT")?.value).toBe(String(plan.outputs.egressDbProxy.port));
           expect(env.get("POSTGRE_USER")?.value).toBe(pgConfig.userName);
           expect(env.get("POSTGRE_PASSWORD")).toEqual({ name: "POSTGRE_PASSWORD", valueFrom: { secretKeyRef: { name: credentials.name, key: "postgres-password" } } });
+          // Open-source Label Studio ignores POSTGRE_SSL_MODE; libpq reads PGSSLMODE.
+          expect(env.get("PGSSLMODE")?.value).toMatch(/^(require|verify-ca|verify-full)$/);
           expect(env.has("DATABASE_NAME")).toBe(false);
         }
         expect(credentials.keys).toContain("postgres-password");
