@@ -81,6 +81,10 @@ describe("semantic checks", () => {
     ["an ingress rule on a port the pods do not declare", (o: any) => (o["NetworkPolicy/web"].spec.ingress[0].ports[0].port = 80), /ingress port 80\/TCP is not a port of Deployment web/],
     ["a peer selecting no pod", (o: any) => (o["NetworkPolicy/web"].spec.egress[0].to[0].podSelector.matchLabels.app = "postgres"), /egress peer .* selects no pod/],
     ["a namespace selector matching no namespace", (o: any) => (o["NetworkPolicy/web"].spec.ingress[0].from[0].namespaceSelector = { matchLabels: { team: "web" } }), /ingress namespaceSelector .* selects no namespace/],
+    ["a Service name the API server refuses", (o: any) => (o["Service/web"].metadata.name = "8-web"), /Service 8-web in apps: name must be a DNS-1035 label/],
+    ["a container port name longer than 15 characters", (o: any) => (o["Deployment/db"].spec.template.spec.containers[0].ports[0].name = "postgres-primary"), /port name postgres-primary must be at most 15/],
+    ["a label value with a space", (o: any) => (o["Deployment/db"].spec.template.metadata.labels.tier = "back end"), /pod template label tier value "back end" is not a valid label value/],
+    ["an object in a namespace nobody creates", (o: any) => (o["Secret/creds"].metadata.namespace = "app"), /Secret creds in app: namespace app is not created by the program/],
   ])("catch %s", (_name, change, message) => {
     const problems = broken(change);
     expect(problems.join("\n")).toMatch(message);

@@ -210,8 +210,72 @@ function networkPolicyProblems(objects: KubernetesObject[], pods: PodTemplate[])
     });
 }
 
+// The API server's name grammars (k8s.io/apimachinery/pkg/util/validation).
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function nameProblem(grammar: "label" | "subdomain" | "dns1035", name: string): string | undefined {
+  const [pattern, max] = grammar === "label" ? [DNS1123_LABEL, 63] : grammar === "dns1035" ? [DNS1035_LABEL, 63] : [DNS1123_SUBDOMAIN, 253];
+  return name.length <= max && pattern.test(name) ? undefined : `must be a ${grammar === "dns1035" ? "DNS-1035 label" : `DNS-1123 ${grammar}`} of at most ${max} characters`;
+}
+
+function labelProblems(labels: Labels): string[] {
+  return Object.entries(labels).flatMap(([key, value]) => {
+    const slash = key.lastIndexOf("/");
+    const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+    const keyOk = name.length <= 63 && QUALIFIED_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)));
+    const valueOk = value.length <= 63 && LABEL_VALUE.test(value);
+    return [...(keyOk ? [] : [`label key ${JSON.stringify(key)} is not a qualified name`]), ...(valueOk ? [] : [`label ${key} value ${JSON.stringify(value)} is not a valid label value`])];
+  });
+}
+
+/** Names the API server would refuse: object, namespace, container and port names, and labels. */
+function nameProblems(objects: KubernetesObject[], pods: PodTemplate[]): string[] {
+  const objectProblems = objects.flatMap((object) => {
+    const problems: string[] = [];
+    const name = object.metadata?.name as string | undefined;
+    const grammar = object.kind === "Service" ? "dns1035" : object.kind === "Namespace" ? "label" : "subdomain";
+    const bad = name === undefined ? undefined : nameProblem(grammar, name);
+    if (bad) problems.push(`${describeObject(object)}: name ${bad}`);
+    if (object.kind === "CronJob" && name !== undefined && name.length > 52) problems.push(`${describeObject(object)}: name must be at most 52 characters (its Jobs append 11)`);
+    problems.push(...labelProblems(object.metadata?.labels ?? {}).map((p) => `${describeObject(object)}: ${p}`));
+    for (const port of (object.kind === "Service" ? object.spec?.ports ?? [] : []) as Array<{ name?: string }>) {
+      if (port.name !== undefined && !DNS1123_LABEL.test(port.name)) problems.push(`${describeObject(object)}: port name ${port.name} must be a DNS-1123 label`);
+    }
+    return problems;
+  });
+  const podProblems = pods.flatMap((pod) => [
+    ...labelProblems(pod.labels).map((p) => `${pod.owner}: pod template ${p}`),
+    ...containersOf(pod).flatMap((container) => [
+      ...(nameProblem("label", String(container.name)) ? [`${pod.owner}: container name ${container.name} must be a DNS-1123 label`] : []),
+      ...((container.ports ?? []) as Array<{ name?: string }>)
+        .filter((port) => port.name !== undefined && !IANA_SVC_NAME.test(port.name))
+        .map((port) => `${pod.owner}: container ${container.name} port name ${port.name} must be at most 15 lower-case letters, digits and single hyphens, with a letter`),
+    ]),
+  ]);
+  return [...objectProblems, ...podProblems];
+}
+
+/** Namespaced objects go into a namespace the program creates (or one every cluster has). */
+function namespaceProblems(objects: KubernetesObject[]): string[] {
+  const created = new Set(["default", "kube-system", ...objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata?.name as string)]);
+  return objects.filter((o) => namespaceOf(o) !== undefined && !created.has(namespaceOf(o)!)).map((o) => `${describeObject(o)}: namespace ${namespaceOf(o)} is not created by the program`);
+}
+
 /** Every problem found in a set of objects that will be applied together. */
 export function semanticProblems(objects: KubernetesObject[]): string[] {
   const pods = podTemplates(objects);
-  return [...workloadSelectorProblems(objects), ...serviceProblems(objects, pods), ...ingressProblems(objects), ...referenceProblems(objects, pods), ...networkPolicyProblems(objects, pods)];
+  return [
+    ...nameProblems(objects, pods),
+    ...namespaceProblems(objects),
+    ...workloadSelectorProblems(objects),
+    ...serviceProblems(objects, pods),
+    ...ingressProblems(objects),
+    ...referenceProblems(objects, pods),
+    ...networkPolicyProblems(objects, pods),
+  ];
 }
