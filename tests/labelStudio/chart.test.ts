@@ -36,6 +36,13 @@ function perturbed(values: Record<string, any>, leafPath: string[]): Record<stri
   return copy;
 }
 
+// One plan per stack for the whole file (Secrets revealed, so their keys can be checked).
+const plans = new Map<string, Promise<PlanJson>>();
+function planOf(stack: "prod" | "staging"): Promise<PlanJson> {
+  if (!plans.has(stack)) plans.set(stack, planJson(["--stack", stack, "--show-secrets"]));
+  return plans.get(stack)!;
+}
+
 describe.skipIf(!haveHelm())("the Label Studio chart, rendered by Helm with the registered values", () => {
   for (const stack of ["prod", "staging"] as const) {
     describe(stack, () => {
@@ -48,7 +55,7 @@ describe.skipIf(!haveHelm())("the Label Studio chart, rendered by Helm with the 
       let credentials: { name: string; keys: string[] };
 
       beforeAll(async () => {
-        [helm, plan] = await Promise.all([helmBinary(), planJson(["--stack", stack, "--show-secrets"])]);
+        [helm, plan] = await Promise.all([helmBinary(), planOf(stack)]);
         release = findResource(plan, "kubernetes:helm.sh/v3:Release", "label-studio");
         manifest = await renderPlannedRelease(helm, release, KUBE_VERSION);
         objects = parseManifest(manifest);
@@ -200,7 +207,7 @@ describe.skipIf(!haveHelm())("every values key the program sets is read by the c
   let helm: string;
   const releases: Partial<Record<"prod" | "staging", PlannedResource>> = {};
   beforeAll(async () => {
-    const [binary, prod, staging] = await Promise.all([helmBinary(), planJson(["--stack", "prod"]), planJson(["--stack", "staging"])]);
+    const [binary, prod, staging] = await Promise.all([helmBinary(), planOf("prod"), planOf("staging")]);
     helm = binary;
     releases.prod = findResource(prod, "kubernetes:helm.sh/v3:Release", "label-studio");
     releases.staging = findResource(staging, "kubernetes:helm.sh/v3:Release", "label-studio");
