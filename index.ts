@@ -65,7 +65,6 @@ const labelStudio = new LabelStudio(
   "label-studio",
   {
     namespace: config.labelStudio.namespace,
-    chartVersion: config.labelStudio.chartVersion,
     hostname: config.labelStudio.hostname,
     ingressClassName: config.labelStudio.ingressClassName,
     tlsClusterIssuer: config.labelStudio.tlsClusterIssuer,

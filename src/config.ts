@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { LABEL_STUDIO_CHART } from "./labelStudio/chart";
+import { MEDIA_FOLDER } from "./labelStudio/values";
 import { STORAGE_DEFAULTS } from "./labelStudioStorage/defaults";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./labelStudioStorage/prefix";
 import { parsePostgresUrl, type PostgresUrlParts } from "./postgresUrl";
@@ -95,9 +97,12 @@ export const CONFIG_KEYS = {
   "labelStudio.namespace": { type: "string", default: "apps", description: "Namespace of Label Studio and the app workloads.", check: dnsName },
   "labelStudio.chartVersion": {
     type: "string",
-    default: "2.0.5",
-    description: "Pinned version of the heartex label-studio Helm chart.",
-    check: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 2.0.5"),
+    default: LABEL_STUDIO_CHART.version,
+    description: `Version of the heartex label-studio Helm chart; must be the vendored one (${LABEL_STUDIO_CHART.directory}). Optional, kept so a stack can state what it expects.`,
+    check: z.string().refine(
+      (v) => v === LABEL_STUDIO_CHART.version,
+      `must be ${LABEL_STUDIO_CHART.version}, the exact chart version vendored in ${LABEL_STUDIO_CHART.directory}; another version needs that chart vendored first (src/labelStudio/README.md)`,
+    ),
   },
   "labelStudio.ingressClassName": { type: "string", default: "traefik", description: "Ingress class of the Label Studio ingress (k3s ships traefik)." },
   "labelStudio.tlsClusterIssuer": { type: "string", default: "letsencrypt-prod", description: "cert-manager ClusterIssuer that issues the ingress certificate." },
@@ -195,7 +200,6 @@ export interface OceanidConfig {
     /** https:// origin of the UI, for CORS, CSRF and LABEL_STUDIO_HOST. */
     origin: string;
     namespace: string;
-    chartVersion: string;
     ingressClassName: string;
     tlsClusterIssuer: string;
     apiToken: Secret;
@@ -354,6 +358,11 @@ export function parseConfig(raw: RawConfig): ParsedConfig {
     if (prefixesOverlap(importPrefix, exportPrefix)) {
       problems.push({ path: escPath("aws.labelStudio.exportPrefix"), message: `nests with importPrefix (${importPrefix} vs ${exportPrefix}): exported annotations would be imported as tasks; use separate base paths` });
     }
+    for (const [key, rendered] of [["aws.labelStudio.importPrefix", importPrefix], ["aws.labelStudio.exportPrefix", exportPrefix]] as const) {
+      if (prefixesOverlap(rendered, `${MEDIA_FOLDER}/`)) {
+        problems.push({ path: escPath(key), message: `nests with ${MEDIA_FOLDER}/, where Label Studio keeps the files uploaded through it (${rendered}): they would be synced or overwritten as storage objects; use another base path` });
+      }
+    }
     const regexProblem = invalid("aws.labelStudio.importRegex") ? undefined : importRegexProblem(get<string>("aws.labelStudio.importRegex"), importPrefix);
     if (regexProblem) problems.push({ path: escPath("aws.labelStudio.importRegex"), message: regexProblem });
   }
@@ -407,7 +416,6 @@ export function parseConfig(raw: RawConfig): ParsedConfig {
       hostname,
       origin: `https://${hostname}`,
       namespace: get("labelStudio.namespace"),
-      chartVersion: get("labelStudio.chartVersion"),
       ingressClassName: get("labelStudio.ingressClassName"),
       tlsClusterIssuer: get("labelStudio.tlsClusterIssuer"),
       apiToken: secret("labelStudio.apiToken"),

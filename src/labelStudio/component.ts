@@ -2,11 +2,11 @@ import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { CHART_REPOSITORY, chartValues, SECRET_KEYS, type ResourceSpec } from "./values";
+import { CHART_PATH, LABEL_STUDIO_CHART } from "./chart";
+import { chartValues, SECRET_KEYS, type PodResources } from "./values";
 
 export interface LabelStudioArgs {
   namespace: pulumi.Input<string>;
-  chartVersion: string;
   hostname: string;
   ingressClassName: string;
   tlsClusterIssuer: string;
@@ -15,10 +15,15 @@ export interface LabelStudioArgs {
   uploads: { bucketName: pulumi.Input<string>; region: string; endpoint?: string; accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
   /** HTTP(S)_PROXY/NO_PROXY for the pods when egress goes through the gateway; {} otherwise. */
   proxyEnv: Record<string, string>;
-  resources?: ResourceSpec;
+  resources?: PodResources;
 }
 
-const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+// nginx only proxies to uwsgi in the same pod; label-studio-migrate is a Django process like the app.
+const DEFAULT_RESOURCES: PodResources = {
+  app: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+  nginx: { requests: { cpu: "25m", memory: "32Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  migrations: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+};
 
 /**
  * Label Studio from the official chart, on the external labelfish database and the uploads
@@ -69,9 +74,10 @@ export class LabelStudio extends pulumi.ComponentResource {
       name,
       {
         name,
-        chart: "label-studio",
-        version: args.chartVersion,
-        repositoryOpts: { repo: CHART_REPOSITORY },
+        // The vendored chart directory: previews render it offline, and Helm ignores the version
+        // of a local chart, which we still state so the release records what it installs.
+        chart: CHART_PATH,
+        version: LABEL_STUDIO_CHART.version,
         namespace: args.namespace,
         values,
         // Label Studio runs its migrations in an init container on first start; give it time.

@@ -1,7 +1,5 @@
 /** Pure construction of the label-studio chart values (heartex/label-studio, see API-FACTS C). */
 
-export const CHART_REPOSITORY = "https://charts.heartex.com/";
-
 /** Keys of the Secret this component creates; the values point at them, never hold them. */
 export const SECRET_KEYS = {
   postgresPassword: "postgres-password",
@@ -10,9 +8,25 @@ export const SECRET_KEYS = {
   djangoSecretKey: "django-secret-key",
 } as const;
 
+/**
+ * Where Label Studio keeps what users upload through it (django-storages `location`, from
+ * STORAGE_AWS_FOLDER): a folder of its own beside the import and export prefixes, so the
+ * per-project import storages never sync Label Studio's own files back as tasks and a lifecycle
+ * rule can address them. Config refuses import/export prefixes that nest with it.
+ */
+export const MEDIA_FOLDER = "label-studio-media";
+
 export interface ResourceSpec {
   requests: { cpu: string; memory: string };
   limits: { cpu: string; memory: string };
+}
+
+/** Requests and limits of each container of the app pod (the chart leaves all but `app` empty). */
+export interface PodResources {
+  app: ResourceSpec;
+  nginx: ResourceSpec;
+  /** The `db-migrations` init container (label-studio-migrate). */
+  migrations: ResourceSpec;
 }
 
 export interface ChartValuesArgs {
@@ -24,7 +38,7 @@ export interface ChartValuesArgs {
   uploads: { bucketName: string; region: string; endpoint?: string };
   credentialsSecretName: string;
   proxyEnv: Record<string, string>;
-  resources: ResourceSpec;
+  resources: PodResources;
 }
 
 export function chartValues(args: ChartValuesArgs): Record<string, unknown> {
@@ -46,6 +60,7 @@ export function chartValues(args: ChartValuesArgs): Record<string, unknown> {
           s3: {
             bucket: args.uploads.bucketName,
             region: args.uploads.region,
+            folder: MEDIA_FOLDER,
             ...(args.uploads.endpoint ? { endpointUrl: args.uploads.endpoint } : {}),
             accessKeyExistingSecret: args.credentialsSecretName,
             accessKeyExistingSecretKey: SECRET_KEYS.awsAccessKeyId,
@@ -55,7 +70,7 @@ export function chartValues(args: ChartValuesArgs): Record<string, unknown> {
         },
       },
       // Open-source Label Studio ignores POSTGRE_SSL_MODE; libpq reads PGSSLMODE.
-      extraEnvironmentVars: sortKeys({ PGSSLMODE: args.database.sslmode, LABEL_STUDIO_HOST: origin, CSRF_TRUSTED_ORIGINS: origin, ...args.proxyEnv }),
+      extraEnvironmentVars: chartEnvironment({ PGSSLMODE: args.database.sslmode, LABEL_STUDIO_HOST: origin, CSRF_TRUSTED_ORIGINS: origin, ...args.proxyEnv }),
       // Supplying SECRET_KEY stops the chart from generating one at render time.
       extraEnvironmentSecrets: { SECRET_KEY: fromSecret(SECRET_KEYS.djangoSecretKey) },
     },
@@ -69,11 +84,33 @@ export function chartValues(args: ChartValuesArgs): Record<string, unknown> {
         annotations: { "cert-manager.io/cluster-issuer": args.tlsClusterIssuer },
         tls: [{ secretName: `${args.hostname.replace(/\./g, "-")}-tls`, hosts: [args.hostname] }],
       },
-      resources: args.resources,
+      resources: args.resources.app,
+      nginx: { resources: args.resources.nginx },
+      initContainer: { resources: args.resources.migrations },
     },
   };
 }
 
-function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+/** The name the chart gives an extraEnvironmentVars key: it replaces "." with "_" and upper-cases. */
+export function chartEnvName(key: string): string {
+  return key.replace(/\./g, "_").toUpperCase();
+}
+
+/**
+ * Environment variables as the chart will name them. The chart upper-cases every key, so
+ * `http_proxy` beside `HTTP_PROXY` would reach each container as a second HTTP_PROXY: server-side
+ * apply rejects the duplicate and a later upgrade that drops one removes both. Spellings that the
+ * chart merges collapse to one entry; if they disagree, that is an error naming both.
+ */
+export function chartEnvironment(vars: Record<string, string>): Record<string, string> {
+  const merged = new Map<string, { key: string; value: string }>();
+  for (const [key, value] of Object.entries(vars)) {
+    const name = chartEnvName(key);
+    const earlier = merged.get(name);
+    if (earlier && earlier.value !== value) {
+      throw new Error(`Label Studio environment: ${earlier.key} and ${key} both become ${name} in the chart but differ (${JSON.stringify(earlier.value)} vs ${JSON.stringify(value)}); give them one value`);
+    }
+    merged.set(name, earlier ?? { key, value });
+  }
+  return Object.fromEntries([...merged.keys()].sort().map((name) => [name, merged.get(name)!.value]));
 }

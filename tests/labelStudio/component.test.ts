@@ -22,7 +22,7 @@ describe("Label Studio release", () => {
 
   it("points the chart at the URL's database and user, through egress-db-proxy, with the bundled Postgres off", () => {
     const { values, version, chart, repositoryOpts, namespace } = findResource(revealed, "kubernetes:helm.sh/v3:Release", "label-studio").inputs;
-    expect({ chart, version, repo: repositoryOpts.repo, namespace }).toEqual({ chart: "label-studio", version: "2.0.5", repo: "https://charts.heartex.com/", namespace: "apps" });
+    expect({ chart, version, repositoryOpts, namespace }).toEqual({ chart: "./vendor/label-studio-2.0.5", version: "2.0.5", repositoryOpts: undefined, namespace: "apps" });
     expect(values.global.pgConfig).toEqual({
       host: "egress-db-proxy.apps.svc.cluster.local",
       port: 5432,
@@ -53,6 +53,7 @@ describe("Label Studio release", () => {
         s3: {
           bucket: "labelstudio-goldfish-uploads",
           region: "us-east-1",
+          folder: "label-studio-media",
           accessKeyExistingSecret: "label-studio-credentials",
           accessKeyExistingSecretKey: "aws-access-key-id",
           secretKeyExistingSecret: "label-studio-credentials",
@@ -71,10 +72,21 @@ describe("Label Studio release", () => {
     expect(values.app.resources.limits).toBeDefined();
   });
 
-  it("gives the pods the gateway's proxy environment", () => {
+  it("gives the pods the gateway's proxy environment once, in the upper-case names the chart produces", () => {
     const { values } = findResource(revealed, "kubernetes:helm.sh/v3:Release", "label-studio").inputs;
-    expect(values.global.extraEnvironmentVars).toMatchObject(revealed.outputs.egressProxyEnv);
+    const { HTTP_PROXY, HTTPS_PROXY, NO_PROXY } = revealed.outputs.egressProxyEnv as Record<string, string>;
+    expect(values.global.extraEnvironmentVars).toMatchObject({ HTTP_PROXY, HTTPS_PROXY, NO_PROXY });
     expect(values.global.extraEnvironmentVars.HTTPS_PROXY).toBe("http://egress-gateway.egress-system.svc.cluster.local:3128");
+    // The chart upper-cases every key: a lower-case spelling would be a second HTTP_PROXY.
+    expect(Object.keys(values.global.extraEnvironmentVars).filter((key) => key !== key.toUpperCase())).toEqual([]);
+  });
+
+  it("sizes every container of the pod, not just the app", () => {
+    const { values } = findResource(revealed, "kubernetes:helm.sh/v3:Release", "label-studio").inputs;
+    for (const resources of [values.app.resources, values.app.nginx.resources, values.app.initContainer.resources]) {
+      expect(Object.keys(resources.requests).sort()).toEqual(["cpu", "memory"]);
+      expect(Object.keys(resources.limits).sort()).toEqual(["cpu", "memory"]);
+    }
   });
 
   it("stays reviewable in a preview: the values are not masked as a secret", () => {
