@@ -1,5 +1,5 @@
 import type { Client } from "pg";
-import { ensureControlTable, readAppliedRows, recordFile } from "./control-table";
+import { ensureControlTable, readAppliedRows, recordFile, unrecordedObjects } from "./control-table";
 import { withAdvisoryLock, withClient, withTransaction } from "./db";
 import { runFileInTransaction, runStatements } from "./execute";
 import { migrationError } from "./errors";
@@ -82,7 +82,9 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
   // A table this run just created (under the lock) has no rows to read.
   const rows = shape === "created" ? [] : await readAppliedRows(client, domain);
-  const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline });
+  // No history for this domain: is there a schema someone built without this runner?
+  const unrecorded = rows.length === 0 && options.baseline === undefined ? await unrecordedObjects(client) : [];
+  const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline, unrecordedObjects: unrecorded });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
   const noTransaction = await prepareNoTransaction(plan.pending, dryRun);

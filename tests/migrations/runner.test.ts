@@ -31,6 +31,19 @@ describe("migrate", () => {
     expect({ applied: second.applied, alreadyApplied: second.alreadyApplied }).toEqual({ applied: [], alreadyApplied: 3 });
   });
 
+  it("refuses a schema built by hand without history (nothing applied), names --baseline, and adopts it with it", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir(SMALL_SCHEMA);
+    await withClient(url, (c) => c.query(Object.values(SMALL_SCHEMA).join("\n")));
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(
+      /already holds a schema \(e\.g\. curated\.vessel, stage\.document\) but control\.schema_versions records no migration.*--baseline 10 if every file up to V10__vessels\.sql was applied/,
+    );
+    expect(await versions(url)).toEqual([]);
+    const adopted = await migrate({ databaseUrl: url, dir, baseline: 10 });
+    expect({ baselined: adopted.baselined.map((f) => f.version), applied: adopted.applied }).toEqual({ baselined: [1, 2, 10], applied: [] });
+    expect((await migrate({ databaseUrl: url, dir })).alreadyApplied).toBe(3);
+  });
+
   it("leaves no trace of a file that fails half-way, names file, line and Postgres' message, and keeps earlier files", async () => {
     const url = await createDatabase();
     const dir = migrationDir({

@@ -96,7 +96,7 @@ describe("the cleandata schema", () => {
   it("applies to a second database on the same server (the BI role already exists there)", async () => {
     const second = await createDatabase("schema_second");
     const result = await migrate({ databaseUrl: second, dir: REPO_MIGRATIONS });
-    expect(result.applied).toHaveLength(10);
+    expect(result.applied).toHaveLength(11);
     const grants = await withClient(second, async (c) => (await c.query("SELECT has_database_privilege('cleandata_bi_readonly', current_database(), 'CONNECT') AS connect")).rows);
     expect(grants).toEqual([{ connect: true }]);
   });
