@@ -118,6 +118,26 @@ export interface RecordedFile {
   checksum: string;
 }
 
+/**
+ * The INSERT recording a file that this run applies, as text to send in the same query as the file
+ * (see applyFileWithRow): values are literals, and execution_ms is the server's time since it
+ * received that query. A plain INSERT: a pending file never has a row yet (legacy rows are only
+ * adopted by --baseline), so a conflict means another run recorded it meanwhile, and the file's
+ * transaction fails with it (see recordedMeanwhile).
+ */
+export function recordFileSql(client: Pick<Client, "escapeLiteral">, domain: string, file: RecordedFile): string {
+  const values = [client.escapeLiteral(domain), String(file.version), client.escapeLiteral(file.name), client.escapeLiteral(file.checksum)].join(", ");
+  return `INSERT INTO control.schema_versions (domain, version, name, checksum, origin, execution_ms)
+VALUES (${values}, 'migrate', (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer)`;
+}
+
+/** The error a file's transaction fails with when its row exists already (see recordFileSql), as the operator should read it. */
+export function recordedMeanwhile(err: unknown, domain: string, file: RecordedFile): Error | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== "23505" || e.constraint !== "schema_versions_pkey") return undefined;
+  return migrationError(`V${file.version} of domain ${domain} was recorded by another run meanwhile; nothing from this run's ${`V${file.version}__${file.name}.sql`} was applied. Rerun to verify.`);
+}
+
 /** Records one file; replaces a 'legacy' row of the same version (adopting it), never any other. */
 export async function recordFile(client: Client, domain: string, file: RecordedFile, origin: Exclude<RowOrigin, "legacy">, executionMs: number): Promise<void> {
   const result = await client.query(

@@ -1,7 +1,7 @@
 import type { Client } from "pg";
-import { ensureControlTable, readAppliedRows, recordFile, unrecordedObjects } from "./control-table";
+import { ensureControlTable, readAppliedRows, recordedMeanwhile, recordFile, recordFileSql, unrecordedObjects } from "./control-table";
 import { withAdvisoryLock, withClient, withTransaction } from "./db";
-import { runFileInTransaction, runStatements } from "./execute";
+import { applyFileWithRow, runFileInSavepoint, runStatements } from "./execute";
 import { migrationError } from "./errors";
 import { readMigrationDir, type MigrationFile } from "./files";
 import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
@@ -109,12 +109,15 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
       : file.transaction
         ? `Its transaction was rolled back: nothing from ${file.fileName} was applied${applied.length ? `; files before it stay applied` : ""}.`
         : `It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.`;
-    const run = async () => {
-      if (file.transaction) await runFileInTransaction(client, file.fileName, file.content, consequence, { nested: dryRun });
-      else await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
+    if (file.transaction && !dryRun) {
+      await applyFileWithRow(client, file.fileName, file.content, recordFileSql(client, domain, file), consequence, (err) => recordedMeanwhile(err, domain, file));
+    } else if (file.transaction) {
+      await runFileInSavepoint(client, file.fileName, file.content, consequence);
       await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
-    };
-    await (file.transaction ? step(run) : run());
+    } else {
+      await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
+      await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
+    }
     const ms = Math.round(performance.now() - started);
     log(`${domain}: ${dryRun ? "ran" : "applied"} ${file.fileName} in ${ms} ms`);
     if (!dryRun) applied.push({ ...summary(file), ms });

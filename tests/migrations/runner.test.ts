@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checksum } from "../../src/migrations/checksum";
 import { migrate } from "../../src/migrations/runner";
 import { createDatabase, createNamedDatabase, withClient } from "../harness/postgres";
 import { migrationDir, SMALL_SCHEMA, writeFiles } from "./fixtures";
@@ -188,6 +189,19 @@ describe("migrate", () => {
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(message);
     expect(await tables(url)).toEqual(["control.schema_versions", "curated.vessel", "stage.document"]);
     expect(await query(url, "SELECT count(*)::int AS n FROM stage.document")).toEqual([{ n: 0 }]);
+  });
+
+  it("commits a file only with its row: a version recorded meanwhile by another run leaves nothing of the file", async () => {
+    const url = await createDatabase();
+    const vessels = SMALL_SCHEMA["V10__vessels.sql"];
+    // V2 plays the other run: it records V10 after this run planned to apply it.
+    const dir = migrationDir({
+      ...SMALL_SCHEMA,
+      "V2__documents.sql": `${SMALL_SCHEMA["V2__documents.sql"]}INSERT INTO control.schema_versions (domain, version, name, checksum) VALUES ('cleandata', 10, 'vessels', '${checksum(vessels)}');\n`,
+    });
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("V10 of domain cleandata was recorded by another run meanwhile; nothing from this run's V10__vessels.sql was applied. Rerun to verify.");
+    expect(await tables(url)).toEqual(["control.schema_versions", "stage.document"]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM control.schema_versions WHERE version = 10")).toEqual([{ n: 1 }]);
   });
 
   it("keeps domains apart: rows and lock are per --domain", async () => {
