@@ -78,10 +78,19 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   // file still sees the files before it; otherwise each step has its own transaction.
   const step = <T>(fn: () => Promise<T>) => (dryRun ? fn() : withTransaction(client, fn));
 
-  const shape = await ensureControlTable(client, step);
-  if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
-  // A table this run just created (under the lock) has no rows to read.
-  const rows = shape === "created" ? [] : await readAppliedRows(client, domain);
+  // Outside a dry run the rows are read first, in the usual case the only query this takes: a
+  // missing or earlier-shape table fails it (42P01, 42703) with no side effects, and the shape is
+  // then checked. In a dry run's transaction a failed query would abort it, so the shape comes first.
+  let rows = dryRun ? undefined : await readAppliedRows(client, domain).catch((err: { code?: string }) => {
+    if (err.code === "42P01" || err.code === "42703") return undefined;
+    throw err;
+  });
+  if (rows === undefined) {
+    const shape = await ensureControlTable(client, step);
+    if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
+    // A table this run just created (under the lock) has no rows to read.
+    rows = shape === "created" ? [] : await readAppliedRows(client, domain);
+  }
   // No history for this domain: is there a schema someone built without this runner?
   const unrecorded = rows.length === 0 && options.baseline === undefined ? await unrecordedObjects(client) : [];
   const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline, unrecordedObjects: unrecorded });
