@@ -17,6 +17,9 @@ COMMENT ON SCHEMA label IS 'Label Studio integration: projects, storages, tasks 
 CREATE SCHEMA IF NOT EXISTS curated;
 COMMENT ON SCHEMA curated IS 'Reviewed reference data: vessels, IMO registry, RFMO authorizations, flags and their history. Read by BI.';
 
+-- Created here as well as by oceanid migrate (which keeps control.schema_versions in it), so the
+-- files also apply with psql, dbmate or Flyway, which bring their own bookkeeping.
+CREATE SCHEMA IF NOT EXISTS control;
 COMMENT ON SCHEMA control IS 'Pipeline bookkeeping, including control.schema_versions (written by oceanid migrate).';
 
 -- Keeps updated_at honest whichever writer touches a row.

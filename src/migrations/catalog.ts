@@ -60,13 +60,26 @@ UNION ALL
 SELECT format('default-acl %s %s %s', pg_get_userbyid(d.defaclrole), coalesce(n.nspname, '-'), d.defaclobjtype) || ' ' || d.defaclacl::text
   FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
 UNION ALL
-SELECT format('schema-version %s %s %s %s', domain, version, name, checksum)
-  FROM control.schema_versions
+SELECT format('event-trigger %s on %s tags=%s function=%s enabled=%s', e.evtname, e.evtevent, e.evttags, e.evtfoid::regprocedure, e.evtenabled)
+  FROM pg_event_trigger e
 `;
 
+const VERSION_ROWS_SQL = `SELECT format('schema-version %s %s %s %s', domain, version, name, checksum) FROM control.schema_versions`;
+
 export async function describeCatalog(client: Client): Promise<string[]> {
-  const { rows } = await client.query<{ line: string }>(`SELECT line FROM (${CATALOG_SQL}) AS catalog(line) ORDER BY line COLLATE "C"`);
+  // A database built without this runner (psql, dbmate) has no control.schema_versions to read rows from.
+  const { rows: exists } = await client.query<{ present: boolean }>(`SELECT to_regclass('control.schema_versions') IS NOT NULL AS present`);
+  const sql = exists[0]!.present ? `${CATALOG_SQL} UNION ALL ${VERSION_ROWS_SQL}` : CATALOG_SQL;
+  const { rows } = await client.query<{ line: string }>(`SELECT line FROM (${sql}) AS catalog(line) ORDER BY line COLLATE "C"`);
   return rows.map((r) => r.line);
+}
+
+/** Each runner's own bookkeeping: ours, and dbmate's and Flyway's default history tables. */
+const BOOKKEEPING = /^schema-version |\b(control\.schema_versions|public\.schema_migrations|public\.flyway_schema_history)\b/;
+
+/** The catalog without any runner's bookkeeping: what the migration files themselves built. */
+export function withoutBookkeeping(lines: readonly string[]): string[] {
+  return lines.filter((line) => !BOOKKEEPING.test(line));
 }
 
 /** Lines only in `a` (prefixed "-") and only in `b` (prefixed "+"). */

@@ -85,10 +85,57 @@ export async function readAppliedRows(client: Client, domain: string): Promise<A
   return rows;
 }
 
+/**
+ * Up to five objects (tables, views, sequences, functions, types outside the system schemas and
+ * extensions, other than control.schema_versions) when control.schema_versions has no rows at
+ * all: a schema built without this runner (psql, dbmate, Flyway, by hand). Empty otherwise.
+ * Asked only when the domain has no rows, so a no-op run never pays for it.
+ */
+export async function unrecordedObjects(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ object: string }>(
+    `WITH user_object AS (
+       SELECT c.oid::regclass::text AS object, 'pg_class'::regclass AS catalog, c.oid FROM pg_class c
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.oid <> 'control.schema_versions'::regclass
+          AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+       UNION ALL
+       SELECT p.oid::regprocedure::text, 'pg_proc'::regclass, p.oid FROM pg_proc p
+        WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+       UNION ALL
+       SELECT t.oid::regtype::text, 'pg_type'::regclass, t.oid FROM pg_type t
+        WHERE t.typtype IN ('e', 'd', 'r') AND t.typnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+     )
+     SELECT object FROM user_object o
+      WHERE NOT EXISTS (SELECT FROM control.schema_versions)
+        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = o.catalog AND d.objid = o.oid AND d.deptype IN ('e', 'i', 'a'))
+      ORDER BY object COLLATE "C" LIMIT 5`,
+  );
+  return rows.map((r) => r.object);
+}
+
 export interface RecordedFile {
   version: number;
   name: string;
   checksum: string;
+}
+
+/**
+ * The INSERT recording a file that this run applies, as text to send in the same query as the file
+ * (see applyFileWithRow): values are literals, and execution_ms is the server's time since it
+ * received that query. A plain INSERT: a pending file never has a row yet (legacy rows are only
+ * adopted by --baseline), so a conflict means another run recorded it meanwhile, and the file's
+ * transaction fails with it (see recordedMeanwhile).
+ */
+export function recordFileSql(client: Pick<Client, "escapeLiteral">, domain: string, file: RecordedFile): string {
+  const values = [client.escapeLiteral(domain), String(file.version), client.escapeLiteral(file.name), client.escapeLiteral(file.checksum)].join(", ");
+  return `INSERT INTO control.schema_versions (domain, version, name, checksum, origin, execution_ms)
+VALUES (${values}, 'migrate', (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer)`;
+}
+
+/** The error a file's transaction fails with when its row exists already (see recordFileSql), as the operator should read it. */
+export function recordedMeanwhile(err: unknown, domain: string, file: RecordedFile): Error | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== "23505" || e.constraint !== "schema_versions_pkey") return undefined;
+  return migrationError(`V${file.version} of domain ${domain} was recorded by another run meanwhile; nothing from this run's ${`V${file.version}__${file.name}.sql`} was applied. Rerun to verify.`);
 }
 
 /** Records one file; replaces a 'legacy' row of the same version (adopting it), never any other. */

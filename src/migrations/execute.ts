@@ -33,30 +33,66 @@ export async function runStatements(client: Client, fileName: string, statements
 }
 
 /**
- * Runs a whole file as one query inside the caller's open transaction: one round trip, as dbmate
- * or `psql -1` would. Only when it fails is the file parsed: errors without a position (constraint
- * violations, errors raised in DO blocks) are pinned to a line by replaying its statements one by
- * one from the state before the file, and that replay is undone too.
- *
- * Getting back to the state before the file: when the transaction is the file's own, by rolling
- * it back and beginning again (the caller then rolls back the replay with the error); when it
- * also holds earlier files (`nested`, a dry run), by a savepoint taken before the file. Only the
- * nested case pays for the savepoint's two round trips on every file.
+ * A dry run's file: the whole file as one query inside the caller's open transaction, which also
+ * holds the files before it, behind a savepoint. Only when it fails is the file parsed: errors
+ * without a position (constraint violations, errors raised in DO blocks) are pinned to a line by
+ * replaying its statements one by one from the savepoint, and that replay is undone too.
  */
-export async function runFileInTransaction(client: Client, fileName: string, content: string, consequence: string, options: { nested: boolean }): Promise<void> {
-  const restore = options.nested ? "ROLLBACK TO SAVEPOINT oceanid_file" : "ROLLBACK; BEGIN";
-  if (options.nested) await client.query("SAVEPOINT oceanid_file");
+export async function runFileInSavepoint(client: Client, fileName: string, content: string, consequence: string): Promise<void> {
+  const restore = "ROLLBACK TO SAVEPOINT oceanid_file";
+  await client.query("SAVEPOINT oceanid_file");
   try {
     await client.query(content);
   } catch (err) {
     await client.query(restore);
-    if ((err as PgError).position) throw statementError(fileName, { sql: content, line: 1 }, err, consequence);
-    try {
-      await runStatements(client, fileName, await splitStatements(fileName, content), consequence);
-    } finally {
-      await client.query(restore);
-    }
-    throw migrationError(`${fileName}: ${(err as PgError).message} (the line could not be found: each statement succeeds when replayed alone). ${consequence}`);
+    throw await locateFailure(client, fileName, content, err, consequence, restore);
   }
-  if (options.nested) await client.query("RELEASE SAVEPOINT oceanid_file");
+  await client.query("RELEASE SAVEPOINT oceanid_file");
+}
+
+/**
+ * The error for a file that failed from the state before it (`restore` undoes what a replay did):
+ * Postgres' position when it gives one, else the statement that fails when replayed one by one.
+ */
+async function locateFailure(client: Client, fileName: string, content: string, err: unknown, consequence: string, restore: string): Promise<Error> {
+  if ((err as PgError).position) return statementError(fileName, { sql: content, line: 1 }, err, consequence);
+  try {
+    await runStatements(client, fileName, await splitStatements(fileName, content), consequence);
+  } catch (located) {
+    return located as Error;
+  } finally {
+    await client.query(restore);
+  }
+  return migrationError(`${fileName}: ${(err as PgError).message} (the line could not be found: each statement succeeds when replayed alone). ${consequence}`);
+}
+
+/**
+ * Applies a file and the statement recording it (`row`) in one transaction and one round trip:
+ * `BEGIN;<file>;<row>;COMMIT` as one simple query, where the usual BEGIN, file, row, COMMIT take
+ * four. The server parses the whole text before running any of it, so a syntax error runs
+ * nothing; a failure while it runs leaves the transaction aborted, and it is rolled back. Then the
+ * error is located as for a dry run's file, from a new transaction that is rolled back (Postgres'
+ * position counts from "BEGIN;", which sits on the file's first line). `translate` may turn an
+ * error of the row itself into the operator's message.
+ */
+export async function applyFileWithRow(
+  client: Client,
+  fileName: string,
+  content: string,
+  row: string,
+  consequence: string,
+  translate: (err: unknown) => Error | undefined,
+): Promise<void> {
+  const prefix = "BEGIN;";
+  try {
+    await client.query(`${prefix}${content}\n;${row};COMMIT`);
+  } catch (err) {
+    await client.query("ROLLBACK");
+    const translated = translate(err);
+    if (translated) throw translated;
+    const e = err as PgError;
+    if (e.position) throw statementError(fileName, { sql: content, line: 1 }, { ...e, message: e.message, position: String(Number(e.position) - prefix.length) }, consequence);
+    await client.query("BEGIN");
+    throw await locateFailure(client, fileName, content, err, consequence, "ROLLBACK");
+  }
 }

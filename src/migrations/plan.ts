@@ -26,6 +26,8 @@ export interface PlanOptions {
   target?: number;
   /** Record files up to this version as applied without running them. */
   baseline?: number;
+  /** Objects in a database with no control.schema_versions rows at all (see unrecordedObjects). */
+  unrecordedObjects?: readonly string[];
 }
 
 export interface Plan<F extends PlannedFile> {
@@ -64,6 +66,14 @@ export function planMigrations<F extends PlannedFile>(files: readonly F[], rows:
   const legacyMax = Math.max(0, ...rows.filter((r) => r.origin === "legacy").map((r) => r.version));
   if (legacyMax > 0 && files.some((f) => f.version <= legacyMax && !recordedVersions.has(f.version)) && (options.baseline ?? 0) < legacyMax) {
     errors.push(`control.schema_versions says this database is at version ${legacyMax} (a row from the earlier runner, without checksums). Adopt it with --baseline ${legacyMax}, which records the files up to V${legacyMax} as applied without running them.`);
+  }
+
+  const unrecorded = options.unrecordedObjects ?? [];
+  if (rows.length === 0 && unrecorded.length > 0 && options.baseline === undefined) {
+    const last = files.at(-1)!.version;
+    errors.push(
+      `This database already holds a schema (e.g. ${unrecorded.join(", ")}) but control.schema_versions records no migration: it was built without oceanid migrate (psql, dbmate, Flyway or by hand), so running V1 again would fail on what exists. If it holds V1..VN, adopt it with --baseline N, which records those files as applied without running them (try it with --dry-run first): --baseline ${last} if every file up to ${files.at(-1)!.fileName} was applied.`,
+    );
   }
 
   const known = files.map((f) => f.version).join(", ");

@@ -1,7 +1,7 @@
 import type { Client } from "pg";
-import { ensureControlTable, readAppliedRows, recordFile } from "./control-table";
+import { ensureControlTable, readAppliedRows, recordedMeanwhile, recordFile, recordFileSql, unrecordedObjects } from "./control-table";
 import { withAdvisoryLock, withClient, withTransaction } from "./db";
-import { runFileInTransaction, runStatements } from "./execute";
+import { applyFileWithRow, runFileInSavepoint, runStatements } from "./execute";
 import { migrationError } from "./errors";
 import { readMigrationDir, type MigrationFile } from "./files";
 import { refuseLabelStudioDatabase, refuseLabelStudioUrl } from "./guard";
@@ -78,11 +78,22 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   // file still sees the files before it; otherwise each step has its own transaction.
   const step = <T>(fn: () => Promise<T>) => (dryRun ? fn() : withTransaction(client, fn));
 
-  const shape = await ensureControlTable(client, step);
-  if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
-  // A table this run just created (under the lock) has no rows to read.
-  const rows = shape === "created" ? [] : await readAppliedRows(client, domain);
-  const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline });
+  // Outside a dry run the rows are read first, in the usual case the only query this takes: a
+  // missing or earlier-shape table fails it (42P01, 42703) with no side effects, and the shape is
+  // then checked. In a dry run's transaction a failed query would abort it, so the shape comes first.
+  let rows = dryRun ? undefined : await readAppliedRows(client, domain).catch((err: { code?: string }) => {
+    if (err.code === "42P01" || err.code === "42703") return undefined;
+    throw err;
+  });
+  if (rows === undefined) {
+    const shape = await ensureControlTable(client, step);
+    if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
+    // A table this run just created (under the lock) has no rows to read.
+    rows = shape === "created" ? [] : await readAppliedRows(client, domain);
+  }
+  // No history for this domain: is there a schema someone built without this runner?
+  const unrecorded = rows.length === 0 && options.baseline === undefined ? await unrecordedObjects(client) : [];
+  const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline, unrecordedObjects: unrecorded });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;
   const noTransaction = await prepareNoTransaction(plan.pending, dryRun);
@@ -107,12 +118,15 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
       : file.transaction
         ? `Its transaction was rolled back: nothing from ${file.fileName} was applied${applied.length ? `; files before it stay applied` : ""}.`
         : `It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.`;
-    const run = async () => {
-      if (file.transaction) await runFileInTransaction(client, file.fileName, file.content, consequence, { nested: dryRun });
-      else await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
+    if (file.transaction && !dryRun) {
+      await applyFileWithRow(client, file.fileName, file.content, recordFileSql(client, domain, file), consequence, (err) => recordedMeanwhile(err, domain, file));
+    } else if (file.transaction) {
+      await runFileInSavepoint(client, file.fileName, file.content, consequence);
       await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
-    };
-    await (file.transaction ? step(run) : run());
+    } else {
+      await runStatements(client, file.fileName, [noTransaction.get(file)!], consequence);
+      await recordFile(client, domain, file, "migrate", Math.round(performance.now() - started));
+    }
     const ms = Math.round(performance.now() - started);
     log(`${domain}: ${dryRun ? "ran" : "applied"} ${file.fileName} in ${ms} ms`);
     if (!dryRun) applied.push({ ...summary(file), ms });

@@ -85,7 +85,7 @@ describe("oceanid migrate", () => {
   it("--verify passes on the committed migrations and exits non-zero when the consolidated file is stale", async () => {
     const ok = await oceanid(["migrate", "--verify"]);
     expect(ok.status).toBe(0);
-    expect(ok.stderr).toMatch(/verify: ok \(10 files, \d+ catalog entries identical\)/);
+    expect(ok.stderr).toMatch(/verify: ok \(11 files, \d+ catalog entries identical\)/);
 
     const stale = await oceanid(["migrate", "--verify", "--dir", migrationDir(SMALL_SCHEMA)]);
     expect(stale.status).toBe(1);

@@ -23,6 +23,18 @@ describe("planning", () => {
     expect(result.ok && { baseline: versions(result.plan.baseline), pending: versions(result.plan.pending) }).toEqual({ baseline: [1, 2], pending: [3] });
   });
 
+  it("refuses a schema built without history, naming --baseline with the last version, unless --baseline is given", () => {
+    const result = planMigrations([f1, f2, f3], [], { unrecordedObjects: ["stage.document", "curated.vessel"] });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        "This database already holds a schema (e.g. stage.document, curated.vessel) but control.schema_versions records no migration: it was built without oceanid migrate (psql, dbmate, Flyway or by hand), so running V1 again would fail on what exists. If it holds V1..VN, adopt it with --baseline N, which records those files as applied without running them (try it with --dry-run first): --baseline 3 if every file up to V3__f3.sql was applied.",
+      ],
+    });
+    const adopted = planMigrations([f1, f2, f3], [], { unrecordedObjects: ["stage.document"], baseline: 2 });
+    expect(adopted.ok && { baseline: versions(adopted.plan.baseline), pending: versions(adopted.plan.pending) }).toEqual({ baseline: [1, 2], pending: [3] });
+  });
+
   it("stops on an applied file that was edited", () => {
     expect(planMigrations([f1, { ...f2, checksum: "e".repeat(64) }, f3], [row(f1), row(f2)])).toEqual({
       ok: false,

@@ -26,7 +26,7 @@ describe("CleandataMigrations", () => {
     expect(typeof __provider).toBe("string");
     expect(__provider).not.toContain("Res0urce-pw");
     expect(await pulumi.isSecret(migrations.databaseUrl)).toBe(true);
-    expect(files.map((f) => f.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(files.map((f) => f.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   it("rejects an empty file list before registering anything", () => {

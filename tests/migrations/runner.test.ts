@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checksum } from "../../src/migrations/checksum";
 import { migrate } from "../../src/migrations/runner";
 import { createDatabase, createNamedDatabase, withClient } from "../harness/postgres";
 import { migrationDir, SMALL_SCHEMA, writeFiles } from "./fixtures";
@@ -29,6 +30,19 @@ describe("migrate", () => {
 
     const second = await migrate({ databaseUrl: url, dir });
     expect({ applied: second.applied, alreadyApplied: second.alreadyApplied }).toEqual({ applied: [], alreadyApplied: 3 });
+  });
+
+  it("refuses a schema built by hand without history (nothing applied), names --baseline, and adopts it with it", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir(SMALL_SCHEMA);
+    await withClient(url, (c) => c.query(Object.values(SMALL_SCHEMA).join("\n")));
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(
+      /already holds a schema \(e\.g\. curated\.vessel, stage\.document\) but control\.schema_versions records no migration.*--baseline 10 if every file up to V10__vessels\.sql was applied/,
+    );
+    expect(await versions(url)).toEqual([]);
+    const adopted = await migrate({ databaseUrl: url, dir, baseline: 10 });
+    expect({ baselined: adopted.baselined.map((f) => f.version), applied: adopted.applied }).toEqual({ baselined: [1, 2, 10], applied: [] });
+    expect((await migrate({ databaseUrl: url, dir })).alreadyApplied).toBe(3);
   });
 
   it("leaves no trace of a file that fails half-way, names file, line and Postgres' message, and keeps earlier files", async () => {
@@ -175,6 +189,19 @@ describe("migrate", () => {
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(message);
     expect(await tables(url)).toEqual(["control.schema_versions", "curated.vessel", "stage.document"]);
     expect(await query(url, "SELECT count(*)::int AS n FROM stage.document")).toEqual([{ n: 0 }]);
+  });
+
+  it("commits a file only with its row: a version recorded meanwhile by another run leaves nothing of the file", async () => {
+    const url = await createDatabase();
+    const vessels = SMALL_SCHEMA["V10__vessels.sql"];
+    // V2 plays the other run: it records V10 after this run planned to apply it.
+    const dir = migrationDir({
+      ...SMALL_SCHEMA,
+      "V2__documents.sql": `${SMALL_SCHEMA["V2__documents.sql"]}INSERT INTO control.schema_versions (domain, version, name, checksum) VALUES ('cleandata', 10, 'vessels', '${checksum(vessels)}');\n`,
+    });
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("V10 of domain cleandata was recorded by another run meanwhile; nothing from this run's V10__vessels.sql was applied. Rerun to verify.");
+    expect(await tables(url)).toEqual(["control.schema_versions", "stage.document"]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM control.schema_versions WHERE version = 10")).toEqual([{ n: 1 }]);
   });
 
   it("keeps domains apart: rows and lock are per --domain", async () => {

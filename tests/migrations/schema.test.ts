@@ -1,8 +1,11 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "pg";
+import { readMigrationDir } from "../../src/migrations/files";
 import { migrate } from "../../src/migrations/runner";
-import { createDatabase, withClient } from "../harness/postgres";
-import { REPO_MIGRATIONS } from "./fixtures";
+import { createDatabase, serverUrl, withClient } from "../harness/postgres";
+import { createLoginRole, migrationDir, REPO_MIGRATIONS, writeFiles } from "./fixtures";
 
 /** Runs `sql` in a transaction that is always rolled back; returns the SQLSTATE it failed with, or "ok". */
 async function outcome(client: Client, sql: string): Promise<string> {
@@ -96,8 +99,55 @@ describe("the cleandata schema", () => {
   it("applies to a second database on the same server (the BI role already exists there)", async () => {
     const second = await createDatabase("schema_second");
     const result = await migrate({ databaseUrl: second, dir: REPO_MIGRATIONS });
-    expect(result.applied).toHaveLength(10);
+    expect(result.applied).toHaveLength(readMigrationDir(REPO_MIGRATIONS).length);
     const grants = await withClient(second, async (c) => (await c.query("SELECT has_database_privilege('cleandata_bi_readonly', current_database(), 'CONNECT') AS connect")).rows);
     expect(grants).toEqual([{ connect: true }]);
+  });
+});
+
+describe("the BI role with several migration roles", () => {
+  it("reads curated tables and views that a second migration role creates later, logging in as a BI user", async () => {
+    const url = await createDatabase("bi_roles");
+    await migrate({ databaseUrl: url, dir: REPO_MIGRATIONS });
+    // A second, non-superuser migration role, allowed to create in curated and to record versions.
+    const migrator = await createLoginRole(url, "migrator");
+    await withClient(url, (c) =>
+      c.query(`GRANT USAGE, CREATE ON SCHEMA curated TO ${migrator.name};
+               GRANT SELECT, REFERENCES ON ALL TABLES IN SCHEMA curated TO ${migrator.name};
+               GRANT USAGE ON SCHEMA control TO ${migrator.name};
+               GRANT SELECT, INSERT, UPDATE ON control.schema_versions TO ${migrator.name};`),
+    );
+    const dir = migrationDir({});
+    for (const file of readMigrationDir(REPO_MIGRATIONS)) fs.copyFileSync(file.path, path.join(dir, file.fileName));
+    writeFiles(dir, {
+      "V90__vessel_alias.sql":
+        "CREATE TABLE curated.vessel_alias (vessel_id bigint NOT NULL REFERENCES curated.vessel, alias text NOT NULL);\n" +
+        "INSERT INTO curated.vessel_alias SELECT vessel_id, 'ALIAS' FROM curated.vessel;\n" +
+        "CREATE VIEW curated.vessel_alias_count AS SELECT count(*) AS aliases FROM curated.vessel_alias;\n",
+    });
+    await withClient(url, (c) => c.query("INSERT INTO curated.vessel (imo_number) VALUES (9074729)"));
+    const applied = await migrate({ databaseUrl: migrator.as(url), dir });
+    expect(applied.applied.map((f) => f.version)).toEqual([90]);
+    const owner = await withClient(url, async (c) => (await c.query("SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'curated.vessel_alias'::regclass")).rows);
+    expect(owner).toEqual([{ owner: migrator.name }]);
+
+    const bi = await createLoginRole(url, "bi_user", "IN ROLE cleandata_bi_readonly");
+    const seen = await withClient(bi.as(url), async (c) => ({
+      table: (await c.query("SELECT alias FROM curated.vessel_alias")).rows,
+      view: (await c.query("SELECT aliases::int FROM curated.vessel_alias_count")).rows,
+      stage: await outcome(c, "SELECT * FROM stage.document"),
+      write: await outcome(c, "INSERT INTO curated.vessel_alias VALUES (1, 'X')"),
+    }));
+    expect(seen).toEqual({ table: [{ alias: "ALIAS" }], view: [{ aliases: 1 }], stage: "42501", write: "42501" });
+  });
+
+  it("still applies as a database owner who is not a superuser, without the event trigger", async () => {
+    const owner = await createLoginRole(serverUrl(), "db_owner");
+    const url = await createDatabase("non_super");
+    await withClient(serverUrl(), (c) => c.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} OWNER TO ${owner.name}`));
+    const result = await migrate({ databaseUrl: owner.as(url), dir: REPO_MIGRATIONS });
+    expect(result.applied).toHaveLength(readMigrationDir(REPO_MIGRATIONS).length);
+    const triggers = await withClient(url, async (c) => (await c.query("SELECT evtname FROM pg_event_trigger")).rows);
+    expect(triggers).toEqual([]);
   });
 });
