@@ -41,6 +41,21 @@ export interface Plan<F extends PlannedFile> {
 
 export type PlanResult<F extends PlannedFile> = { ok: true; plan: Plan<F> } | { ok: false; errors: string[] };
 
+/**
+ * Earlier checksums of applied files whose later edit changes nothing for a database our runner
+ * built, keyed by version: V1 gained `CREATE SCHEMA IF NOT EXISTS control` so that psql and
+ * dbmate can apply it, while our runner had always created `control` before running V1. A row
+ * with the earlier checksum is as good as one with the current checksum; anything else is an
+ * edit after the fact and is refused.
+ */
+export const EQUIVALENT_EARLIER_CHECKSUMS: ReadonlyMap<number, readonly string[]> = new Map([
+  [1, ["ecf7d30239b88e2acd871c3781c97014eb1e8f26c3707eebd7e7c535d8edd51b"]],
+]);
+
+function matchesFile(file: PlannedFile, checksum: string | null): boolean {
+  return checksum !== null && (file.checksum === checksum || (EQUIVALENT_EARLIER_CHECKSUMS.get(file.version) ?? []).includes(checksum));
+}
+
 export function planMigrations<F extends PlannedFile>(files: readonly F[], rows: readonly AppliedRow[], options: PlanOptions = {}): PlanResult<F> {
   const errors: string[] = [];
   const byVersion = new Map(files.map((f) => [f.version, f]));
@@ -52,7 +67,7 @@ export function planMigrations<F extends PlannedFile>(files: readonly F[], rows:
     const file = byVersion.get(row.version);
     const applied = `V${row.version}__${row.name}.sql`;
     const movedTo = row.checksum === null ? undefined : byChecksum.get(row.checksum);
-    if (file && file.checksum === row.checksum) {
+    if (file && matchesFile(file, row.checksum)) {
       recordedVersions.add(row.version);
     } else if (movedTo) {
       errors.push(`${applied} was applied, but its content is now in ${movedTo.fileName}: applied files were renumbered or reordered. Restore the original file names; put new changes in new files after the last applied version.`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planMigrations, type AppliedRow, type PlannedFile } from "../../src/migrations/plan";
+import { readFileSync } from "node:fs";
+import { checksum } from "../../src/migrations/checksum";
+import { EQUIVALENT_EARLIER_CHECKSUMS, planMigrations, type AppliedRow, type PlannedFile } from "../../src/migrations/plan";
 
 const file = (version: number, name = `f${version}`): PlannedFile => ({ version, name, fileName: `V${version}__${name}.sql`, checksum: String(version).repeat(64).slice(0, 64) });
 const row = (f: PlannedFile, origin: AppliedRow["origin"] = "migrate"): AppliedRow => ({ version: f.version, name: f.name, checksum: f.checksum, origin });
@@ -33,6 +35,16 @@ describe("planning", () => {
     });
     const adopted = planMigrations([f1, f2, f3], [], { unrecordedObjects: ["stage.document"], baseline: 2 });
     expect(adopted.ok && { baseline: versions(adopted.plan.baseline), pending: versions(adopted.plan.pending) }).toEqual({ baseline: [1, 2], pending: [3] });
+  });
+
+  it("accepts V1's earlier checksum (before it created control itself) as V1, and only for V1", () => {
+    const [earlier] = EQUIVALENT_EARLIER_CHECKSUMS.get(1)!;
+    const v1 = { ...f1, checksum: checksum(readFileSync("sql/migrations/V1__schemas_and_extensions.sql", "utf8")) };
+    expect(v1.checksum).not.toBe(earlier);
+    const migratedBefore = planMigrations([v1, f2], [{ ...row(v1), checksum: earlier! }, row(f2)]);
+    expect(migratedBefore.ok && { applied: versions(migratedBefore.plan.alreadyApplied), pending: versions(migratedBefore.plan.pending) }).toEqual({ applied: [1, 2], pending: [] });
+    const onV2 = planMigrations([v1, f2], [row(v1), { ...row(f2), checksum: earlier! }]);
+    expect(onV2.ok).toBe(false);
   });
 
   it("stops on an applied file that was edited", () => {
