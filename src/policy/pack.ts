@@ -14,9 +14,7 @@ export function crossGuardPolicies(context: () => PolicyContext, policies: reado
       return {
         ...common,
         validateStack: (args, reportViolation) => {
-          const resources = args.resources.map(fromCrossGuard);
-          const byResource = new Map(resources.map((r, i) => [r, args.resources[i]!.urn]));
-          notApplicableTo(args, () => policy.validateStack(resources, context(), (resource, message, fix) => reportViolation(violation(message, fix), resource && byResource.get(resource))));
+          notApplicableTo(args, () => policy.validateStack(args.resources.map(fromCrossGuard), context(), (resource, message, fix) => reportViolation(violation(message, fix), resource?.urn)));
         },
       };
     }
