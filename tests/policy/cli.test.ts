@@ -32,6 +32,13 @@ describe("oceanid plan --policy", () => {
     expect(result.status).toBe(0);
     expect((JSON.parse(result.stdout) as PlanJson).stack).toBe(stack);
   });
+
+  it("fails a program that adds a Deployment with an image :latest, naming it", async () => {
+    const result = await runCli(["plan", "--stack", "prod", "--policy", "--program", "tests/policy/fixtures/latest-image-program.ts"]);
+    expect(result.status).toBe(1);
+    expect(errorLines(result.stderr)).toEqual([expect.stringMatching(/^error: kubernetes:apps\/v1:Deployment debug-shell: \[image-pinned\] container shell of debug-shell uses image busybox:latest.+ Fix: /)]);
+    expect(result.stdout).toContain("+ kubernetes:apps/v1:Deployment debug-shell");
+  });
 });
 
 describe("oceanid policy check", () => {
