@@ -47,12 +47,13 @@ function toEngine(value: unknown): unknown {
 /**
  * Starts policy/ the way the engine's nodejs policy analyzer does (the SDK's run-policy-pack,
  * in the pack directory, with the stack config in PULUMI_CONFIG) and speaks the Analyzer gRPC
- * protocol to it.
+ * protocol to it. The caller stops it.
  */
 export async function startPolicyPack(stack: string, config: Record<string, string>): Promise<PolicyPackProcess> {
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:0", "."], {
     cwd: path.join(repoRoot, "policy"),
-    env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) },
+    // The environment the engine gives a policy pack (pkg/resource/plugin/analyzer_plugin.go constructEnv).
+    env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_NODEJS_PROJECT: "oceanid-cluster", PULUMI_NODEJS_STACK: stack, PULUMI_NODEJS_DRY_RUN: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
