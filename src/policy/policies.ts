@@ -3,6 +3,7 @@ import {
   containerLabel,
   containers,
   FIREWALL_ALLOWLIST,
+  HELM_CHARTS,
   HELM_RELEASE,
   isWorkload,
   KUBERNETES_PROVIDER,
@@ -30,7 +31,7 @@ const LABEL_STUDIO_POSTGRES_DJANGO_DB = new Set(["default", "postgresql"]);
 const SECRET_MARKER = "[secret]";
 
 function isLabelStudioRelease(resource: PolicyResource): boolean {
-  return resource.type === HELM_RELEASE && /(^|\/)label-studio(-[\d.]+\.tgz)?$/.test(asString(resource.props.chart) ?? "");
+  return HELM_CHARTS.has(resource.type) && /(^|\/)label-studio(-[\d.]+\.tgz)?$/.test(asString(resource.props.chart) ?? "");
 }
 
 function values(resource: PolicyResource): Record<string, unknown> {
@@ -398,7 +399,7 @@ function images(resource: PolicyResource): { where: string; image: string; ref: 
     const image = asString(c.container.image);
     return image === undefined ? [] : [{ where: containerLabel(resource, c), image, ref: parseImage(image) }];
   });
-  if (resource.type === HELM_RELEASE) {
+  if (HELM_CHARTS.has(resource.type)) {
     for (const leaf of leaves(values(resource), ["values"])) {
       if (leaf.path.at(-1) !== "repository" || typeof leaf.value !== "string") continue;
       const block = at(resource.props, leaf.path.slice(0, -1));

@@ -11,6 +11,8 @@ const POD_SPEC_PATHS: Record<string, PropertyPath> = {
 };
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+/** Helm chart resources whose inputs carry chart, namespace and values: the v3 Release and the v4 Chart. */
+export const HELM_CHARTS = new Set([HELM_RELEASE, "kubernetes:helm.sh/v4:Chart"]);
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const SERVICE = "kubernetes:core/v1:Service";
 export const SECRET = "kubernetes:core/v1:Secret";
@@ -58,7 +60,7 @@ export function containers(resource: PolicyResource): Container[] {
 }
 
 export function namespaceOf(resource: PolicyResource): string {
-  const field = resource.type === HELM_RELEASE ? ["namespace"] : ["metadata", "namespace"];
+  const field = HELM_CHARTS.has(resource.type) ? ["namespace"] : ["metadata", "namespace"];
   return asString(at(resource.props, field)) ?? "default";
 }
 

@@ -44,6 +44,18 @@ const release = (fn: (values: any) => void) => edit(RELEASE, "label-studio", (in
 
 const CASES: Case[] = [
   { policy: "label-studio-external-database", stack: "prod", what: "postgresql.enabled: true", change: release((v) => (v.postgresql.enabled = true)), resource: `${RELEASE} label-studio`, says: "postgresql.enabled" },
+  {
+    policy: "label-studio-external-database",
+    stack: "prod",
+    what: "the chart moved to a helm.sh/v4 Chart with the bundled Postgres",
+    change: (plan) =>
+      mutated(plan, RELEASE, "label-studio", (inputs, resource) => {
+        resource.type = "kubernetes:helm.sh/v4:Chart";
+        inputs.values.postgresql.enabled = true;
+      }),
+    resource: "kubernetes:helm.sh/v4:Chart label-studio",
+    says: "postgresql.enabled",
+  },
   { policy: "label-studio-external-database", stack: "staging", what: "no pgConfig.host", change: release((v) => delete v.global.pgConfig.host), resource: `${RELEASE} label-studio`, says: "pgConfig.host" },
   { policy: "label-studio-external-database", stack: "prod", what: "DJANGO_DB=sqlite", change: release((v) => (v.global.extraEnvironmentVars.DJANGO_DB = "sqlite")), resource: `${RELEASE} label-studio`, says: "SQLite" },
   {
