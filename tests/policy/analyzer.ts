@@ -49,7 +49,7 @@ function toEngine(value: unknown): unknown {
  * in the pack directory, with the stack config in PULUMI_CONFIG) and speaks the Analyzer gRPC
  * protocol to it. The caller stops it.
  */
-export async function startPolicyPack(stack: string, config: Record<string, string>): Promise<PolicyPackProcess> {
+export async function startPolicyPack(stack: string, config: Record<string, string>, timeoutMs: number): Promise<PolicyPackProcess> {
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:0", "."], {
     cwd: path.join(repoRoot, "policy"),
     // The environment the engine gives a policy pack (pkg/resource/plugin/analyzer_plugin.go constructEnv).
@@ -66,6 +66,10 @@ export async function startPolicyPack(stack: string, config: Record<string, stri
       if (match) resolve(Number(match[1]));
     });
     child.on("exit", (code) => reject(new Error(`the policy pack exited ${code} before serving:\n${stdout}\n${stderr}`)));
+    setTimeout(() => reject(new Error(`the policy pack did not serve within ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs).unref();
+  }).catch((err: unknown) => {
+    child.kill("SIGKILL");
+    throw err;
   });
   const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = <T>(method: string, request: unknown): Promise<T> =>

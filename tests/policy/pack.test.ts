@@ -12,13 +12,13 @@ const ALLOWLIST = "pulumi-nodejs:dynamic/crunchybridge:FirewallAllowlist";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
 // The pack compiles through the SDK's ts-node on a busy machine: allow it time to start.
-const START_TIMEOUT = 240_000;
+const START_TIMEOUT = 300_000;
 
 let pack: PolicyPackProcess;
 let prod: PlanJson;
 beforeAll(async () => {
   prod = await realPlan("prod");
-  pack = await startPolicyPack("prod", resolveStackConfig({ root: repoRoot, stack: "prod" }).values);
+  pack = await startPolicyPack("prod", resolveStackConfig({ root: repoRoot, stack: "prod" }).values, START_TIMEOUT - 60_000);
 }, START_TIMEOUT);
 afterAll(() => pack?.stop());
 
