@@ -5,6 +5,7 @@ import { registerMigrateCommand } from "../migrations/command";
 import { registerFirewallCommand } from "../crunchyBridge/command";
 import { registerSmokeCommand } from "../smoke/command";
 import { registerProvisionCommand } from "../labelStudioStorage/command";
+import { registerPolicyCommand } from "../policy/command";
 
 /** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
 export class UsageError extends Error {}
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerFirewallCommand(program);
   registerSmokeCommand(program);
   registerProvisionCommand(program);
+  registerPolicyCommand(program);
   return program;
 }
 

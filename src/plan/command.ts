@@ -12,7 +12,8 @@ export function registerPlanCommand(program: Command): void {
     .option("--program <file>", "program entry point, relative to the repository root", "index.ts")
     .option("--json", "print { stack, resources: [{ type, name, parent, inputs }], outputs }")
     .option("--show-secrets", "print secret values instead of [secret] (never in CI logs)")
-    .action(async (options: { stack: string; envFile: string[]; program: string; json?: boolean; showSecrets?: boolean }) => {
+    .option("--policy", "then check the plan against the policy pack (report on stderr); exit 1 on a mandatory violation")
+    .action(async (options: { stack: string; envFile: string[]; program: string; json?: boolean; showSecrets?: boolean; policy?: boolean }) => {
       // Required lazily so other subcommands do not pay for loading the Pulumi SDK.
       const { runPlan, formatPlan } = require("./plan") as typeof import("./plan");
       const { ConfigError } = require("../config") as typeof import("../config");
@@ -28,6 +29,7 @@ export function registerPlanCommand(program: Command): void {
         const plan = await runPlan({ root: process.cwd(), stack: options.stack, envFiles: options.envFile, program: options.program, showSecrets: options.showSecrets });
         process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
         finished = true;
+        if (options.policy) process.exitCode = (require("../policy/command") as typeof import("../policy/command")).checkPlanPolicies(plan, { root: process.cwd(), stack: options.stack, envFiles: options.envFile }, process.stderr);
       } catch (err) {
         finished = true;
         if (err instanceof ConfigError || err instanceof EscError) throw new UsageError(err.message);
