@@ -30,8 +30,9 @@ const LABEL_STUDIO_POSTGRES_DJANGO_DB = new Set(["default", "postgresql"]);
 
 const SECRET_MARKER = "[secret]";
 
+/** The chart by repository name (`label-studio`), or a local copy: `./vendor/label-studio-2.0.5` or its `.tgz`. */
 function isLabelStudioRelease(resource: PolicyResource): boolean {
-  return HELM_CHARTS.has(resource.type) && /(^|\/)label-studio(-[\d.]+\.tgz)?$/.test(asString(resource.props.chart) ?? "");
+  return HELM_CHARTS.has(resource.type) && /(^|\/)label-studio(-[\d.]+(\.tgz)?)?\/?$/.test(asString(resource.props.chart) ?? "");
 }
 
 function values(resource: PolicyResource): Record<string, unknown> {
