@@ -1,9 +1,9 @@
 import type * as Http from "node:http";
 import type * as Undici from "undici";
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
-import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError, redact } from "./errors";
+import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, labelStudioApiError, networkError, redact, verdictOf } from "./errors";
+import { retrying, retryOptions, type RetryOptions } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import type { Direction, LsStorage, Project } from "./types";
 
 export interface LabelStudioClientOptions {
@@ -13,12 +13,16 @@ export interface LabelStudioClientOptions {
   token: string;
   /** Other values that must never appear in an error message (the S3 keys we send). */
   secrets?: readonly string[];
-  /** Per request; listing and writes. */
+  /** Per attempt; listing and writes. Never beyond what is left of the retry budget. */
   timeoutMs?: number;
   /** Sync, and creating an export storage (which syncs), run inside the request without Redis. */
   syncTimeoutMs?: number;
-  retry?: RetryPolicy;
+  /** Over DEFAULT_RETRY_OPTIONS: the time budget per request, the run's deadline, progress. */
+  retry?: Partial<RetryOptions>;
 }
+
+/** The shortest attempt timeout the budget leaves a last attempt. */
+const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
 
 /**
  * Exact routes (Label Studio sets APPEND_SLASH = False: a wrong slash is a 404). Import and
@@ -36,6 +40,7 @@ const PROJECT_PAGE_SIZE = 100;
 interface RequestOptions {
   query?: Record<string, string | number>;
   body?: unknown;
+  /** A long request's own timeout (sync): not cut to the retry budget. */
   timeoutMs?: number;
   /** A create is not: its retries are limited to answers that prove nothing happened (429). */
   idempotent?: boolean;
@@ -63,14 +68,15 @@ export class LabelStudioClient {
   private readonly secrets: string[];
   private readonly timeoutMs: number;
   private readonly syncTimeoutMs: number;
-  private readonly retry: RetryPolicy;
+  /** Also used by reconcile for re-reading after a create whose outcome is unknown. */
+  readonly retry: RetryOptions;
 
   constructor(options: LabelStudioClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
     this.secrets = [options.token, ...(options.secrets ?? [])];
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.syncTimeoutMs = options.syncTimeoutMs ?? 15 * 60_000;
-    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.retry = retryOptions(options.retry);
     this.auth = new TokenAuth(options.token, (pat) => this.exchange(pat));
   }
 
@@ -121,8 +127,7 @@ export class LabelStudioClient {
   }
 
   createStorage(direction: Direction, body: Record<string, unknown>): Promise<LsStorage> {
-    const timeoutMs = direction === "export" ? this.syncTimeoutMs : this.timeoutMs;
-    return this.request<LsStorage>("POST", collectionPath(direction), { body, timeoutMs, idempotent: false });
+    return this.request<LsStorage>("POST", collectionPath(direction), { body, idempotent: false, ...(direction === "export" ? { timeoutMs: this.syncTimeoutMs } : {}) });
   }
 
   updateStorage(direction: Direction, id: number, body: Record<string, unknown>): Promise<LsStorage> {
@@ -133,20 +138,30 @@ export class LabelStudioClient {
     return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs });
   }
 
+  /**
+   * Retried within the time budget: freely when idempotent; a create only on 429, which proves
+   * nothing happened — any other failure may hide a storage that was created, so it becomes an
+   * AmbiguousWriteError for the caller to look before posting again.
+   */
   private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = options.idempotent ?? true;
-    return withRetry(
-      async () => {
+    return retrying(
+      "Label Studio",
+      `${method} ${path}`,
+      async ({ remainingMs }) => {
+        const timeoutMs = options.timeoutMs ?? Math.min(this.timeoutMs, Math.max(remainingMs, MIN_ATTEMPT_TIMEOUT_MS));
         try {
-          return await this.attempt<T>(method, path, options);
+          return await this.attempt<T>(method, path, { ...options, timeoutMs });
         } catch (err) {
-          // The create may have happened: let the caller look before posting again.
           if (!idempotent && (isNetworkError(err) || (isLabelStudioApiError(err) && err.status >= 500))) throw ambiguousWriteError(err);
           throw err;
         }
       },
+      (err) => {
+        const verdict = verdictOf(err);
+        return idempotent ? verdict : { ...verdict, retry: isLabelStudioApiError(err) && err.status === 429 };
+      },
       this.retry,
-      (err) => (idempotent ? isTransient(err) : isLabelStudioApiError(err) && err.status === 429),
     );
   }
 
@@ -161,13 +176,19 @@ export class LabelStudioClient {
 
   /** PAT → access token. Counted and retried like any request; a 401 here is final. */
   private exchange(pat: string): Promise<string> {
-    return withRetry(async () => {
-      const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
-      const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
-      if (!access) throw labelStudioApiError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, 401, "no access token", {});
-      this.secrets.push(access);
-      return access;
-    }, this.retry);
+    return retrying(
+      "Label Studio",
+      `POST ${TOKEN_REFRESH_PATH}`,
+      async () => {
+        const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
+        const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
+        if (!access) throw labelStudioApiError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, 401, "no access token", {});
+        this.secrets.push(access);
+        return access;
+      },
+      verdictOf,
+      this.retry,
+    );
   }
 
   private async send(method: string, path: string, options: RequestOptions, authorization?: string): Promise<RawResponse> {
@@ -199,7 +220,7 @@ export class LabelStudioClient {
         err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
           ? `no answer within ${timeoutMs} ms`
           : describeNetworkError(err);
-      throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`));
+      throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`), this.clean(reason));
     }
   }
 

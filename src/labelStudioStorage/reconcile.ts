@@ -1,10 +1,10 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged } from "./errors";
+import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged, verdictOf } from "./errors";
+import { retrying, withRetryScope } from "../http/retry";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import { slugify } from "./slug";
 import type { Direction, Project, S3Credentials, StorageFields, StorageSettings } from "./types";
 
@@ -15,8 +15,6 @@ export interface ProvisionContext {
   credentials: S3Credentials;
   /** Plan only: no marker, no POST/PATCH, no sync. */
   dryRun?: boolean;
-  /** For re-listing after a create whose outcome is unknown. */
-  retry?: RetryPolicy;
 }
 
 export type Action = "created" | "updated" | "unchanged";
@@ -132,14 +130,17 @@ async function planDirection(ctx: ProvisionContext, project: Project, direction:
 
 /**
  * Creates or patches as planned. A create whose outcome is unknown is never posted again: the
- * direction is listed and planned afresh, and a storage that did get created is adopted.
+ * direction is listed and planned afresh, and a storage that did get created is adopted. Those
+ * re-reads run on the client's retry budget, like its requests.
  */
 async function applyDirection(ctx: ProvisionContext, project: Project, first: PlannedDirection): Promise<{ result: DirectionResult; sync: boolean }> {
   const { client, credentials } = ctx;
   const keys = { aws_access_key_id: credentials.accessKeyId, aws_secret_access_key: credentials.secretAccessKey };
   let next: PlannedDirection | undefined = first;
   let createOutcomeUnknown = false;
-  return withRetry(
+  return retrying(
+    "Label Studio",
+    `create ${first.direction} storage`,
     async () => {
       const { direction, desired, plan, marker } = next ?? (await planDirection(ctx, project, first.direction));
       next = undefined;
@@ -173,8 +174,8 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
         return await write();
       }
     },
-    ctx.retry ?? DEFAULT_RETRY,
-    isAmbiguousWriteError,
+    (err) => ({ ...verdictOf(err), retry: isAmbiguousWriteError(err) }),
+    ctx.client.retry,
   );
 }
 
@@ -239,6 +240,11 @@ export interface ProvisionOptions {
   projects: "all" | ReadonlyArray<number | string>;
   concurrency?: number;
   onProgress?: (line: string) => void;
+  /**
+   * The run's deadline (Date.now() time), also the client's `retry.deadline`: after it no
+   * project is started, and the projects left are reported as not converged.
+   */
+  deadline?: number;
 }
 
 export interface ProvisionReport {
@@ -268,8 +274,12 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
     projects.map((project) =>
       limit(async () => {
         if (authFailure) return undefined;
+        if (options.deadline !== undefined && Date.now() >= options.deadline) {
+          errors.push({ project: project.id, message: `project ${project.id} "${project.title}": not started, the run's time budget is spent` });
+          return undefined;
+        }
         try {
-          const result = await reconcileProject(ctx, project);
+          const result = await withRetryScope(`project ${project.id}`, () => reconcileProject(ctx, project));
           progress(describeResult(result, ctx.dryRun));
           return result;
         } catch (err) {
