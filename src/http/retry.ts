@@ -35,6 +35,15 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_REQUEST_BUDGET_MS = 60_000;
+/** The stack config key (project namespace) the dynamic providers read the budget from. */
+export const REQUEST_BUDGET_CONFIG_KEY = "api.requestBudgetSeconds";
+
+/** Seconds as given by a flag, an environment variable or stack config → ms; undefined if unset or not a positive number. */
+export function secondsToMs(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
+}
 
 export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = {
   budgetMs: DEFAULT_REQUEST_BUDGET_MS,

@@ -194,8 +194,9 @@ async function step<T>(project: Project, what: string, fn: () => Promise<T>): Pr
     return await fn();
   } catch (err) {
     if (isProvisionError(err)) throw err;
+    // An ambiguous write's message is its cause's, with how long it was retried.
     const cause = isAmbiguousWriteError(err) ? err.cause : (err as Error);
-    throw provisionError(project, `${what}: ${cause.message}`, cause);
+    throw provisionError(project, `${what}: ${(err as Error).message}`, cause);
   }
 }
 
@@ -249,6 +250,7 @@ export interface ProvisionOptions {
 
 export interface ProvisionReport {
   projects: ProjectResult[];
+  /** The projects that did not converge (and selectors that named none), each with its last error. */
   errors: Array<{ project: number | string; message: string }>;
   /** Label Studio HTTP requests, the project listing included. */
   requests: number;
@@ -266,7 +268,6 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   const all = await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY);
   const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
   const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
-  for (const message of missing) progress(`error: ${message}`);
   const pLimit = require("p-limit") as typeof pLimitModule;
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   let authFailure: Error | undefined;
@@ -285,10 +286,7 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
         } catch (err) {
           const error = err as ProvisionError;
           if (isAuthError(error.cause)) authFailure ??= error;
-          else {
-            errors.push({ project: project.id, message: error.message });
-            progress(`error: ${error.message}`);
-          }
+          else errors.push({ project: project.id, message: error.message });
           return undefined;
         }
       }),
@@ -297,7 +295,8 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   if (authFailure) throw authFailure;
   return {
     projects: results.filter((r): r is ProjectResult => r !== undefined),
-    errors,
+    // In project order, whatever order they failed in.
+    errors: errors.sort((a, b) => (typeof a.project === "number" && typeof b.project === "number" ? a.project - b.project : 0)),
     requests: ctx.client.requestCount,
     s3Requests: ctx.markers.requestCount,
   };

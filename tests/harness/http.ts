@@ -30,6 +30,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** Date.now() when the request arrived. */
+  receivedAt: number;
 }
 
 export interface FakeResponse {
@@ -81,6 +83,7 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
     return undefined;
   };
   const server = http.createServer((req, res) => {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -95,7 +98,7 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
             body = raw;
           }
         }
-        const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+        const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, receivedAt };
         requests.push(recorded);
         // Latency is the server's response time: its own work happens within it, not after it.
         const answerNoSoonerThan = sleep(latency);

@@ -53,12 +53,13 @@ describe("LabelStudioClient against the fake Label Studio", () => {
 
   it("exchanges a personal access token once, and again when the access token expires", async () => {
     await world.close();
-    world = await startWorld({ pat: PAT, accessTtlMs: 150 });
+    // Long enough that a loaded machine does not expire it before the first requests land.
+    world = await startWorld({ pat: PAT, accessTtlMs: 1_500 });
     const { id } = world.ls.addProject("Fish");
     const client = world.client({ token: PAT });
     expect(client.tokenKind).toBe("personal-access-token");
     await Promise.all([client.getProject(id), client.listStorages("import", id), client.listStorages("export", id)]);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
     await client.getProject(id);
     const refreshes = world.ls.server.requests.filter((r) => r.path === REFRESH_PATH);
     expect(refreshes.map((r) => r.body)).toEqual([{ refresh: PAT }, { refresh: PAT }]);
@@ -102,7 +103,7 @@ describe("LabelStudioClient against the fake Label Studio", () => {
     // No wait ends past the budget; the last attempt's own round trip may.
     expect(Date.now() - started).toBeLessThan(400);
     expect(isLabelStudioApiError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/^Label Studio answered 503 to GET \/api\/storages\/export\/s3: Service Unavailable \(gave up after \d+ attempts in 0\.\d s: retry budget 0\.3 s\)$/);
+    expect((err as Error).message).toMatch(/^Label Studio answered 503 to GET \/api\/storages\/export\/s3: Service Unavailable \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 0\.3 s\)$/);
     expect(world.ls.server.requests.length).toBeGreaterThan(3);
   });
 

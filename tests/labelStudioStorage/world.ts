@@ -5,7 +5,7 @@ import type { ProvisionContext } from "../../src/labelStudioStorage/reconcile";
 import type { RetryOptions } from "../../src/http/retry";
 import type { StorageSettings } from "../../src/labelStudioStorage/types";
 import { makeJwt, startFakeLabelStudio, type FakeLabelStudio, type FakeLabelStudioOptions } from "./fakeLabelStudio";
-import { S3_CREDENTIALS, S3_REGION, startS3Server, type S3Server } from "./s3Server";
+import { S3_CREDENTIALS, S3_REGION, startS3Server, type S3Server, type S3ServerOptions } from "./s3Server";
 
 export const BUCKET = "uploads";
 export const LEGACY_TOKEN = "5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b";
@@ -23,8 +23,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: FakeLabelStudioOptions = { legacyToken: LEGACY_TOKEN, pat: PAT }): Promise<World> {
-  const s3 = await startS3Server([BUCKET]);
+export async function startWorld(options: FakeLabelStudioOptions = { legacyToken: LEGACY_TOKEN, pat: PAT }, s3Options: S3ServerOptions = {}): Promise<World> {
+  const s3 = await startS3Server([BUCKET], s3Options);
   const ls = await startFakeLabelStudio(options);
   const settings: StorageSettings = {
     bucket: BUCKET,
