@@ -9,9 +9,11 @@
  * exceeds 1.25× the bound.
  *
  * BENCH_COMPARE=<checkout> also runs that checkout's CLI, alternating with this one within each
- * round, so both see the same machine load (its CLI cache goes to a directory of its own).
+ * round, so both see the same machine load (its CLI cache goes to a directory of its own under
+ * the temporary directory).
  */
 import { spawnSync } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CONCURRENCY } from "../src/labelStudioStorage/reconcile";
 import { S3_CREDENTIALS, S3_REGION } from "../tests/labelStudioStorage/s3Server";
@@ -58,7 +60,8 @@ async function main(): Promise<void> {
   };
   const samples = new Map<string, Sample[]>();
   const bare: number[] = [];
-  const cliEnv = (index: number) => (index === 0 ? env : { ...env, OCEANID_CLI_CACHE: path.join(CHECKOUTS[index].root, ".bench-cli-cache") });
+  // The other checkout's bundle must not replace this one's in the shared node_modules cache.
+  const cliEnv = (index: number) => (index === 0 ? env : { ...env, OCEANID_CLI_CACHE: path.join(os.tmpdir(), `oceanid-bench-cli-cache-${index}`) });
   const cli = (index: number) => [path.join(CHECKOUTS[index].root, "bin", "oceanid.cjs"), "provision", "--all"];
   try {
     // A warm-up of each, unmeasured: the CLI's bundle and code cache are built by a first start.

@@ -1,4 +1,4 @@
-import { retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
 
 export const DEFAULT_API_URL = "https://api.crunchybridge.com";
@@ -56,9 +56,6 @@ export interface CrunchyBridgeClient {
   deleteFirewallRule(networkId: string, ruleId: string): Promise<"deleted" | "absent">;
 }
 
-/** The shortest attempt timeout the budget leaves a last attempt. */
-const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
-
 function verdictOf(err: unknown): Verdict {
   if (!isCrunchyBridgeError(err)) return { retry: false, reason: String(err) };
   const reason = err.status !== undefined ? String(err.status) : (err.noAnswer ?? err.message);
@@ -80,7 +77,7 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
   const rules = (networkId: string) => `/networks/${encodeURIComponent(networkId)}/firewall-rules`;
 
   async function attempt(method: string, path: string, body: unknown, headers: Record<string, string>, remainingMs: number): Promise<{ status: number; json: unknown }> {
-    const attemptTimeoutMs = Math.min(timeoutMs, Math.max(remainingMs, MIN_ATTEMPT_TIMEOUT_MS));
+    const timeout = attemptTimeoutMs(timeoutMs, remainingMs);
     let response: Response;
     let text: string;
     try {
@@ -88,7 +85,7 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
         method,
         headers: { authorization: `Bearer ${apiKey}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(attemptTimeoutMs),
+        signal: AbortSignal.timeout(timeout),
       });
       // Read here so a reset mid-body is a lost answer like any other.
       text = await response.text();
@@ -96,7 +93,7 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
       // fetch rejects with TypeError("fetch failed"): rewrap, with the cause.
       const timedOut = err instanceof Error && err.name === "TimeoutError";
       const cause = err instanceof Error ? ((err.cause as { code?: string; message?: string } | undefined)?.code ?? (err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      throw crunchyBridgeError(redact(`${method} ${path}: ${timedOut ? `no response within ${attemptTimeoutMs} ms` : `connection failed (${cause})`}`), {
+      throw crunchyBridgeError(redact(`${method} ${path}: ${timedOut ? `no response within ${timeout} ms` : `connection failed (${cause})`}`), {
         transient: true,
         noAnswer: timedOut ? "no response" : redact(cause),
       });

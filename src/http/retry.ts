@@ -78,6 +78,14 @@ export interface RetryWait {
   scope?: string;
 }
 
+/** The shortest timeout the budget leaves a last attempt. */
+const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
+
+/** An attempt's timeout: its own, cut to what is left of the budget (but never below 1 s). */
+export function attemptTimeoutMs(ownMs: number, remainingMs: number): number {
+  return Math.min(ownMs, Math.max(remainingMs, MIN_ATTEMPT_TIMEOUT_MS));
+}
+
 export interface Attempt {
   /** 1 for the first. */
   number: number;

@@ -2,7 +2,7 @@ import type * as Http from "node:http";
 import type * as Undici from "undici";
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
 import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, labelStudioApiError, networkError, redact, verdictOf } from "./errors";
-import { retrying, retryOptions, type RetryOptions } from "../http/retry";
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
 import type { Direction, LsStorage, Project } from "./types";
 
@@ -21,8 +21,6 @@ export interface LabelStudioClientOptions {
   retry?: Partial<RetryOptions>;
 }
 
-/** The shortest attempt timeout the budget leaves a last attempt. */
-const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
 
 /**
  * Exact routes (Label Studio sets APPEND_SLASH = False: a wrong slash is a 404). Import and
@@ -149,7 +147,7 @@ export class LabelStudioClient {
       "Label Studio",
       `${method} ${path}`,
       async ({ remainingMs }) => {
-        const timeoutMs = options.timeoutMs ?? Math.min(this.timeoutMs, Math.max(remainingMs, MIN_ATTEMPT_TIMEOUT_MS));
+        const timeoutMs = options.timeoutMs ?? attemptTimeoutMs(this.timeoutMs, remainingMs);
         try {
           return await this.attempt<T>(method, path, { ...options, timeoutMs });
         } catch (err) {

@@ -1,5 +1,5 @@
 import type * as S3 from "@aws-sdk/client-s3";
-import { retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { markerKey } from "./prefix";
 import { undiciHttpHandler } from "./s3Handler";
 import type { S3Credentials, StorageSettings } from "./types";
@@ -58,7 +58,7 @@ export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "regio
             const s3Client = client();
             requestCount++;
             const command = new sdk!.PutObjectCommand({ Bucket: settings.bucket, Key: key, Body: MARKER_BODY, ContentType: "text/plain" });
-            await s3Client.send(command, { abortSignal: AbortSignal.timeout(Math.min(ATTEMPT_TIMEOUT_MS, Math.max(remainingMs, 1_000))) });
+            await s3Client.send(command, { abortSignal: AbortSignal.timeout(attemptTimeoutMs(ATTEMPT_TIMEOUT_MS, remainingMs)) });
           },
           s3Verdict,
           options,
