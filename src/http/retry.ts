@@ -1,4 +1,3 @@
-import type { AsyncLocalStorage as AsyncLocalStorageType } from "node:async_hooks";
 import type pRetryModule = require("p-retry");
 
 /**
@@ -32,6 +31,8 @@ export interface RetryOptions {
   clock: RetryClock;
   /** Told before each wait (progress on stderr in the CLI). */
   onWait?: (wait: RetryWait) => void;
+  /** The unit of work the request belongs to, named in waits, e.g. "project 3008". */
+  scope?: string;
 }
 
 export const DEFAULT_REQUEST_BUDGET_MS = 60_000;
@@ -74,7 +75,7 @@ export interface RetryWait {
   delayMs: number;
   elapsedMs: number;
   budgetMs: number;
-  /** The unit of work the request belongs to (withRetryScope), e.g. "project 3008". */
+  /** RetryOptions.scope. */
   scope?: string;
 }
 
@@ -91,18 +92,6 @@ export interface Attempt {
   number: number;
   /** Until the budget or the run's deadline ends: an attempt's own timeout should not exceed it. */
   remainingMs: number;
-}
-
-let scopes: AsyncLocalStorageType<string> | undefined;
-function scopeStore(): AsyncLocalStorageType<string> {
-  // Created on first use, keeping module load free of work.
-  const { AsyncLocalStorage } = require("node:async_hooks") as typeof import("node:async_hooks");
-  return (scopes ??= new AsyncLocalStorage<string>());
-}
-
-/** Runs `fn` with `scope` named in every wait its requests report. */
-export function withRetryScope<T>(scope: string, fn: () => Promise<T>): Promise<T> {
-  return scopeStore().run(scope, fn);
 }
 
 /** Merges partial options (undefined fields ignored) over the defaults. */
@@ -161,7 +150,7 @@ export function retrying<T>(
           err.message += ` (gave up after ${spent}: ${limit})`;
           throw stripCounts(err);
         }
-        const scope = scopes?.getStore();
+        const { scope } = options;
         options.onWait?.({ service, request, reason: verdict.reason, attempt: failures, delayMs, elapsedMs: now - started, budgetMs: options.budgetMs, ...(scope ? { scope } : {}) });
         await clock.sleep(delayMs);
       },

@@ -42,6 +42,8 @@ interface RequestOptions {
   timeoutMs?: number;
   /** A create is not: its retries are limited to answers that prove nothing happened (429). */
   idempotent?: boolean;
+  /** Named in progress lines: "project 3008". */
+  scope?: string;
 }
 
 interface RawResponse {
@@ -121,19 +123,21 @@ export class LabelStudioClient {
   }
 
   listStorages(direction: Direction, project: number): Promise<LsStorage[]> {
-    return this.request<LsStorage[]>("GET", collectionPath(direction), { query: { project } });
+    return this.request<LsStorage[]>("GET", collectionPath(direction), { query: { project }, scope: `project ${project}` });
   }
 
   createStorage(direction: Direction, body: Record<string, unknown>): Promise<LsStorage> {
-    return this.request<LsStorage>("POST", collectionPath(direction), { body, idempotent: false, ...(direction === "export" ? { timeoutMs: this.syncTimeoutMs } : {}) });
+    const long = direction === "export" ? { timeoutMs: this.syncTimeoutMs } : {};
+    return this.request<LsStorage>("POST", collectionPath(direction), { body, idempotent: false, scope: `project ${String(body.project)}`, ...long });
   }
 
-  updateStorage(direction: Direction, id: number, body: Record<string, unknown>): Promise<LsStorage> {
-    return this.request<LsStorage>("PATCH", itemPath(direction, id), { body });
+  /** `project` only names it in progress lines. */
+  updateStorage(direction: Direction, id: number, body: Record<string, unknown>, project?: number): Promise<LsStorage> {
+    return this.request<LsStorage>("PATCH", itemPath(direction, id), { body, ...scopeOf(project) });
   }
 
-  syncStorage(direction: Direction, id: number): Promise<LsStorage> {
-    return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs });
+  syncStorage(direction: Direction, id: number, project?: number): Promise<LsStorage> {
+    return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs, ...scopeOf(project) });
   }
 
   /**
@@ -159,7 +163,7 @@ export class LabelStudioClient {
         const verdict = verdictOf(err);
         return idempotent ? verdict : { ...verdict, retry: isLabelStudioApiError(err) && err.status === 429 };
       },
-      this.retry,
+      options.scope ? { ...this.retry, scope: options.scope } : this.retry,
     );
   }
 
@@ -242,6 +246,8 @@ export class LabelStudioClient {
     return redact(text, this.secrets);
   }
 }
+
+const scopeOf = (project: number | undefined) => (project === undefined ? {} : { scope: `project ${project}` });
 
 /** The error code (ECONNREFUSED, UND_ERR_SOCKET, ...), of the error or of its cause. */
 function describeNetworkError(err: unknown): string {

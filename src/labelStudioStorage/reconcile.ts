@@ -1,7 +1,7 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
 import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged, verdictOf } from "./errors";
-import { retrying, withRetryScope } from "../http/retry";
+import { retrying } from "../http/retry";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
@@ -99,7 +99,7 @@ export async function reconcileProject(ctx: ProvisionContext, project: Project):
   const exported = await step(project, "export storage", () => applyDirection(ctx, project, exportPlan));
   let synced = false;
   if (imported.sync && !ctx.dryRun && imported.result.id !== null) {
-    await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!));
+    await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!, project.id));
     synced = true;
   }
   return { id: project.id, title: project.title, slug: slugify(project.title), import: imported.result, export: exported.result, synced };
@@ -162,7 +162,7 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
           }
         }
         // `bucket` makes Label Studio validate the connection with the keys we send.
-        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
+        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys }, project.id);
         return { result: result(plan.id), sync: plan.sync };
       };
       try {
@@ -175,7 +175,7 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
       }
     },
     (err) => ({ ...verdictOf(err), retry: isAmbiguousWriteError(err) }),
-    ctx.client.retry,
+    { ...ctx.client.retry, scope: `project ${project.id}` },
   );
 }
 
@@ -280,7 +280,7 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
           return undefined;
         }
         try {
-          const result = await withRetryScope(`project ${project.id}`, () => reconcileProject(ctx, project));
+          const result = await reconcileProject(ctx, project);
           progress(describeResult(result, ctx.dryRun));
           return result;
         } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeWait, retrying, retryOptions, withRetryScope, type RetryOptions, type RetryWait, type Verdict } from "../../src/http/retry";
+import { describeWait, retrying, retryOptions, type RetryOptions, type RetryWait, type Verdict } from "../../src/http/retry";
 import { seededRandom } from "../harness/http";
 
 /** A clock that only moves when the code under test sleeps, or an attempt says it took time. */
@@ -96,20 +96,18 @@ describe("retrying", () => {
     const time = fakeClock();
     const waits: RetryWait[] = [];
     let first = true;
-    const options = retryOptions({ clock: time.clock, onWait: (w) => waits.push(w) });
-    await withRetryScope("project 3008", () =>
-      retrying(
-        "Label Studio",
-        "GET /api/storages/s3/",
-        async () => {
-          if (!first) return;
-          first = false;
-          time.advance(12_000);
-          throw failure("429", 1_000);
-        },
-        classify,
-        options,
-      ),
+    const options = retryOptions({ clock: time.clock, onWait: (w) => waits.push(w), scope: "project 3008" });
+    await retrying(
+      "Label Studio",
+      "GET /api/storages/s3/",
+      async () => {
+        if (!first) return;
+        first = false;
+        time.advance(12_000);
+        throw failure("429", 1_000);
+      },
+      classify,
+      options,
     );
     expect(waits).toEqual([{ service: "Label Studio", request: "GET /api/storages/s3/", reason: "429", attempt: 1, delayMs: 1_000, elapsedMs: 12_000, budgetMs: 60_000, scope: "project 3008" }]);
     expect(describeWait(waits[0])).toBe("Label Studio busy: 429, retrying in 1 s (project 3008, 12 s of 60 s)");

