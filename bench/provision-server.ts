@@ -6,8 +6,9 @@
  *   provision-server.ts label-studio PROJECTS LATENCY  the fake Label Studio
  * Each prints one JSON line on stdout ({endpoint} or {url}), then answers every "stats" line
  * on stdin with a JSON line: CPU time and event-loop utilisation since the previous one (and,
- * for Label Studio, the requests it saw and the time their own work took after the injected
- * latency, S3 validation and sync included). Closing stdin stops it.
+ * for Label Studio, the requests it saw, when the first and last of them arrived, and the time
+ * their own work took after the injected latency, S3 validation and sync included). A "reset"
+ * line gives Label Studio new projects without storages (answered with {}). Closing stdin stops it.
  */
 import * as readline from "node:readline";
 import { performance } from "node:perf_hooks";
@@ -45,12 +46,16 @@ function usageMeter(): () => { cpuMs: number; loop: number } {
   };
 }
 
-function serve(ready: Record<string, unknown>, stats: () => Record<string, unknown>, close: () => Promise<void>): void {
+function serve(ready: Record<string, unknown>, stats: () => Record<string, unknown>, close: () => Promise<void>, reset?: () => void): void {
   const usage = usageMeter();
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   const lines = readline.createInterface({ input: process.stdin });
   lines.on("line", (line) => {
     if (line === "stats") process.stdout.write(`${JSON.stringify({ ...usage(), ...stats() })}\n`);
+    if (line === "reset" && reset) {
+      reset();
+      process.stdout.write("{}\n");
+    }
   });
   lines.on("close", () => void close().then(() => process.exit(0)));
 }
@@ -76,19 +81,27 @@ async function main(): Promise<void> {
       processing.set(request, { count: seen.count + 1, ms: seen.ms + ms });
     },
   });
-  for (let i = 1; i <= projects; i++) ls.addProject(`Bench project ${i}`);
+  let ids = Array.from({ length: projects }, (_, i) => ls.addProject(`Bench project ${i + 1}`).id);
   ls.server.setLatency(latencyMs);
   serve(
     { url: ls.url },
     () => {
-      const requests = ls.server.requests.length;
-      const writes = ls.server.requests.filter((r) => r.method !== "GET").length;
+      const seen = ls.server.requests;
+      const requests = seen.length;
+      const writes = seen.filter((r) => r.method !== "GET").length;
       const processed = Object.fromEntries(processing);
+      // Wall-clock times, comparable with the bench process's Date.now().
+      const firstAt = seen[0]?.receivedAt;
+      const lastAt = seen.at(-1)?.receivedAt;
       ls.server.requests.length = 0;
       processing.clear();
-      return { requests, writes, processed };
+      return { requests, writes, processed, firstAt, lastAt };
     },
     () => ls.close(),
+    () => {
+      for (const id of ids) ls.deleteProject(id);
+      ids = ids.map((_, i) => ls.addProject(`Bench project ${i + 1}`).id);
+    },
   );
 }
 

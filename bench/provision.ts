@@ -5,43 +5,19 @@
  * concurrency) for a first run and a no-op re-run, and the CPU each process spent; exits 1
  * if a target of issue 6 is missed.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
-import * as readline from "node:readline";
 import { LabelStudioClient } from "../src/labelStudioStorage/client";
 import { STORAGE_DEFAULTS } from "../src/labelStudioStorage/defaults";
 import { s3MarkerWriter } from "../src/labelStudioStorage/marker";
 import { DEFAULT_CONCURRENCY, provision } from "../src/labelStudioStorage/reconcile";
+import { startServer, type Usage } from "./provisionServers";
 import { S3_CREDENTIALS, S3_REGION } from "../tests/labelStudioStorage/s3Server";
 import { BUCKET, LEGACY_TOKEN } from "../tests/labelStudioStorage/world";
 
 const PROJECTS = 500;
 const LATENCY_MS = 20;
 const LISTING = Math.ceil(PROJECTS / 100);
-
-/** A process's CPU milliseconds and, for the servers, the share of the time its event loop was busy. */
-interface Usage {
-  cpuMs: number;
-  loop?: number;
-}
-
-/** A server child process: its first stdout line, then one stats line per "stats" asked. */
-async function startServer<T>(...args: string[]) {
-  const child = spawn(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "provision-server.ts"), ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async <U>() => JSON.parse((await lines.next()).value as string) as U;
-  const ready = await next<T>();
-  return {
-    ready,
-    stats: <U>() => {
-      child.stdin!.write("stats\n");
-      return next<Usage & U>();
-    },
-    stop: () => void child.stdin!.end(),
-  };
-}
 
 /**
  * Times every call of the named methods (wrapped on this instance only), keyed by method and

@@ -135,6 +135,12 @@ export const CONFIG_KEYS = {
     description: "Per-request timeout of the CrunchyBridge API client (read by the firewall provider); retries follow a timeout.",
     check: z.number().int().min(100, "must be at least 100 ms").max(120000, "must be at most 120000 ms"),
   },
+  "api.requestBudgetSeconds": {
+    type: "integer",
+    default: 60,
+    description: "Time each Label Studio, CrunchyBridge and S3 request may take, retries included, inside `pulumi up` (oceanid provision: --request-budget or OCEANID_REQUEST_BUDGET).",
+    check: z.number().int().min(1, "must be at least 1 second").max(3600, "must be at most 3600 seconds"),
+  },
   "crunchyBridge.pruneStaleRules": { type: "boolean", default: true, description: "Remove firewall rules other than the egress IP (after the egress rule exists)." },
 
   "egress.nodeName": { type: "string", description: "Node the egress gateway is pinned to; its public IP is the cluster's egress IP.", check: dnsName },

@@ -1,4 +1,4 @@
-import type pRetryTypes = require("p-retry");
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
 import { redactSecrets } from "../redact";
 
@@ -17,14 +17,10 @@ export interface ClientOptions {
   /** Bearer secret (`cbkey_...` or an access token). Never logged; redacted from every error. */
   apiKey: string;
   apiUrl?: string;
-  /** Per-attempt timeout; a timed-out attempt is retried. */
+  /** Per-attempt timeout (never beyond what is left of the retry budget); a timed-out attempt is retried. */
   timeoutMs?: number;
-  /** Retries after the first attempt, for 429, 5xx, timeouts and connection failures. */
-  retries?: number;
-  /** First backoff delay; doubles per retry. */
-  minBackoffMs?: number;
-  /** A 429 asking to wait longer than this fails instead of stalling a deployment. */
-  maxRetryAfterMs?: number;
+  /** Over DEFAULT_RETRY_OPTIONS: the time budget per request, backoff, Retry-After cap, progress. */
+  retry?: Partial<RetryOptions>;
 }
 
 /** An API or transport failure. Carries the API's `message` and `request_id` when there is one. */
@@ -34,6 +30,8 @@ export interface CrunchyBridgeError extends Error {
   requestId?: string;
   /** Worth another attempt (429, 5xx, timeout, connection failure). */
   transient: boolean;
+  /** No answer ("ECONNRESET", "no response"): the request may have reached the API. */
+  noAnswer?: string;
   /** Wait at least this long before retrying (from `Retry-After`). */
   retryAfterMs?: number;
 }
@@ -59,37 +57,48 @@ export interface CrunchyBridgeClient {
   deleteFirewallRule(networkId: string, ruleId: string): Promise<"deleted" | "absent">;
 }
 
+function verdictOf(err: unknown): Verdict {
+  if (!isCrunchyBridgeError(err)) return { retry: false, reason: String(err) };
+  const reason = err.status !== undefined ? String(err.status) : (err.noAnswer ?? err.message);
+  return { retry: err.transient, reason, ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }) };
+}
+
 /**
  * Typed client for the network firewall-rule endpoints. Everything it needs is created inside
  * this function, so each provider operation gets a client with the key it was configured with.
  */
 export function createClient(options: ClientOptions): CrunchyBridgeClient {
-  const pRetry = require("p-retry") as typeof pRetryTypes;
   const { randomUUID } = require("node:crypto") as typeof import("node:crypto");
   const base = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const retry = retryOptions(options.retry);
   const apiKey = options.apiKey;
   if (!apiKey) throw crunchyBridgeError("CrunchyBridge API key is empty");
   const redact = (text: string) => redactSecrets(text, [apiKey]);
   const rules = (networkId: string) => `/networks/${encodeURIComponent(networkId)}/firewall-rules`;
 
-  async function attempt(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
+  async function attempt(method: string, path: string, body: unknown, headers: Record<string, string>, remainingMs: number): Promise<{ status: number; json: unknown }> {
+    const timeout = attemptTimeoutMs(timeoutMs, remainingMs);
     let response: Response;
+    let text: string;
     try {
       response = await fetch(base + path, {
         method,
         headers: { authorization: `Bearer ${apiKey}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(timeout),
       });
+      // Read here so a reset mid-body is a lost answer like any other.
+      text = await response.text();
     } catch (err) {
-      // fetch rejects with TypeError("fetch failed"), which p-retry would not retry: rewrap.
+      // fetch rejects with TypeError("fetch failed"): rewrap, with the cause.
       const timedOut = err instanceof Error && err.name === "TimeoutError";
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      throw crunchyBridgeError(redact(`${method} ${path}: ${timedOut ? `no response within ${timeoutMs} ms` : `connection failed (${cause})`}`), { transient: true });
+      const cause = err instanceof Error ? ((err.cause as { code?: string; message?: string } | undefined)?.code ?? (err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw crunchyBridgeError(redact(`${method} ${path}: ${timedOut ? `no response within ${timeout} ms` : `connection failed (${cause})`}`), {
+        transient: true,
+        noAnswer: timedOut ? "no response" : redact(cause),
+      });
     }
-    const text = await response.text().catch(() => "");
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -110,38 +119,13 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
   }
 
   async function request(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-    let attempts = 0;
-    try {
-      return await pRetry(
-        async () => {
-          attempts++;
-          try {
-            return await attempt(method, path, body, extraHeaders);
-          } catch (err) {
-            if (isCrunchyBridgeError(err) && !err.transient) throw new pRetry.AbortError(err);
-            throw err;
-          }
-        },
-        {
-          retries: options.retries ?? 4,
-          minTimeout: options.minBackoffMs ?? 500,
-          factor: 2,
-          onFailedAttempt: async (err) => {
-            const wait = isCrunchyBridgeError(err) ? err.retryAfterMs : undefined;
-            if (wait === undefined || err.retriesLeft === 0) return;
-            if (wait > maxRetryAfterMs) {
-              err.message += ` (Retry-After ${Math.ceil(wait / 1000)} s is longer than this client waits)`;
-              throw err;
-            }
-            // Honour Retry-After; p-retry's own backoff follows on top of it.
-            await new Promise((resolve) => setTimeout(resolve, wait));
-          },
-        },
-      );
-    } catch (err) {
-      if (isCrunchyBridgeError(err) && err.transient) err.message += ` (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`;
-      throw err;
-    }
+    return retrying(
+      "CrunchyBridge",
+      `${method} ${path}`,
+      ({ remainingMs }) => attempt(method, path, body, extraHeaders, remainingMs),
+      verdictOf,
+      retry,
+    );
   }
 
   function asRule(value: unknown, what: string): FirewallRule {
@@ -150,28 +134,51 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
     return { id: r.id, rule: r.rule, description: typeof r.description === "string" ? r.description : null };
   }
 
+  async function listFirewallRules(networkId: string): Promise<FirewallRule[]> {
+    const found: FirewallRule[] = [];
+    let cursor: string | undefined;
+    // The documented response has no cursor fields; follow next_cursor if the API ever adds them.
+    do {
+      const path = rules(networkId) + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : "");
+      const { json } = await request("GET", path);
+      const page = json as { firewall_rules?: unknown; has_more?: unknown; next_cursor?: unknown } | undefined;
+      if (!page || !Array.isArray(page.firewall_rules)) throw crunchyBridgeError(`GET ${path}: unexpected response shape`);
+      found.push(...page.firewall_rules.map((r) => asRule(r, `GET ${path}`)));
+      const next = typeof page.next_cursor === "string" && page.next_cursor && page.has_more !== false ? page.next_cursor : undefined;
+      if (next === cursor) break;
+      cursor = next;
+    } while (cursor);
+    return found;
+  }
+
   return {
-    async listFirewallRules(networkId) {
-      const found: FirewallRule[] = [];
-      let cursor: string | undefined;
-      // The documented response has no cursor fields; follow next_cursor if the API ever adds them.
-      do {
-        const path = rules(networkId) + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : "");
-        const { json } = await request("GET", path);
-        const page = json as { firewall_rules?: unknown; has_more?: unknown; next_cursor?: unknown } | undefined;
-        if (!page || !Array.isArray(page.firewall_rules)) throw crunchyBridgeError(`GET ${path}: unexpected response shape`);
-        found.push(...page.firewall_rules.map((r) => asRule(r, `GET ${path}`)));
-        const next = typeof page.next_cursor === "string" && page.next_cursor && page.has_more !== false ? page.next_cursor : undefined;
-        if (next === cursor) break;
-        cursor = next;
-      } while (cursor);
-      return found;
-    },
+    listFirewallRules,
     async createFirewallRule(networkId, rule, description) {
-      // One Idempotency-Key for every retry of this create: a retried POST whose first attempt
-      // did reach the API gets the original rule back instead of a second one.
-      const { json } = await request("POST", rules(networkId), { rule, description }, { "idempotency-key": randomUUID() });
-      return asRule(json, `POST ${rules(networkId)}`);
+      // A POST is sent again only after a listing shows the rule is not there: a 5xx or a lost
+      // answer may hide a rule that was created. The same Idempotency-Key on every attempt
+      // covers what a listing cannot (the first attempt landing after the listing).
+      const path = rules(networkId);
+      const idempotencyKey = randomUUID();
+      let outcomeUnknown = false;
+      return retrying(
+        "CrunchyBridge",
+        `POST ${path}`,
+        async ({ remainingMs }) => {
+          if (outcomeUnknown) {
+            const existing = (await listFirewallRules(networkId)).find((r) => r.rule === rule);
+            if (existing) return existing;
+          }
+          try {
+            const { json } = await attempt("POST", path, { rule, description }, { "idempotency-key": idempotencyKey }, remainingMs);
+            return asRule(json, `POST ${path}`);
+          } catch (err) {
+            if (isCrunchyBridgeError(err) && (err.noAnswer || (err.status ?? 0) >= 500)) outcomeUnknown = true;
+            throw err;
+          }
+        },
+        verdictOf,
+        retry,
+      );
     },
     async updateFirewallRuleDescription(networkId, ruleId, description) {
       const path = `${rules(networkId)}/${encodeURIComponent(ruleId)}`;

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { allowlistOutputs, checkAllowlistInputs, diffAllowlist, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "./allowlist";
 import { API_KEY_ENV, createClient, crunchyBridgeError, isCrunchyBridgeError, type CrunchyBridgeClient } from "./client";
 import { listLiveRules, reconcileNetwork, releaseNetwork } from "./reconcile";
+import { REQUEST_BUDGET_CONFIG_KEY, secondsToMs } from "../http/retry";
 
 /** Bump when a provider change should roll out to existing allowlists as an update. */
 export const FIREWALL_PROVIDER_VERSION = "1";
@@ -10,7 +11,7 @@ export const FIREWALL_PROVIDER_VERSION = "1";
  * Filled by `configure` in the provider process only. Serialized while still empty, so the
  * key never enters the `__provider` text stored in state.
  */
-const session: { apiKey?: string; timeoutMs?: number } = {};
+const session: { apiKey?: string; timeoutMs?: number; budgetMs?: number } = {};
 
 function clientFor(apiUrl: string | undefined): CrunchyBridgeClient {
   // Read at call time, not load time: the environment of the provider process is what counts.
@@ -18,7 +19,7 @@ function clientFor(apiUrl: string | undefined): CrunchyBridgeClient {
   if (!apiKey) {
     throw crunchyBridgeError(`CrunchyBridge API key not set: set the secret stack config "crunchyBridge.apiKey" or the environment variable ${API_KEY_ENV}`);
   }
-  return createClient({ apiKey, apiUrl, timeoutMs: session.timeoutMs });
+  return createClient({ apiKey, apiUrl, timeoutMs: session.timeoutMs, retry: { budgetMs: session.budgetMs } });
 }
 
 /** The network itself is gone (or never existed): nothing left to manage. */
@@ -41,6 +42,7 @@ export const firewallAllowlistProvider: pulumi.dynamic.ResourceProvider<Firewall
     session.apiKey = req.config.get("crunchyBridge.apiKey");
     const timeout = Number(req.config.get("crunchyBridge.requestTimeoutMs"));
     session.timeoutMs = timeout > 0 ? timeout : undefined;
+    session.budgetMs = secondsToMs(req.config.get(REQUEST_BUDGET_CONFIG_KEY));
   },
 
   async check(_olds, news) {

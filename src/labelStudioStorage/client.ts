@@ -1,10 +1,10 @@
 import type * as Http from "node:http";
 import type * as Undici from "undici";
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
-import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, isTransient, labelStudioApiError, networkError } from "./errors";
+import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, labelStudioApiError, networkError, verdictOf } from "./errors";
 import { redactSecrets } from "../redact";
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import type { Direction, LsStorage, Project } from "./types";
 
 export interface LabelStudioClientOptions {
@@ -14,12 +14,14 @@ export interface LabelStudioClientOptions {
   token: string;
   /** Other values that must never appear in an error message (the S3 keys we send). */
   secrets?: readonly string[];
-  /** Per request; listing and writes. */
+  /** Per attempt; listing and writes. Never beyond what is left of the retry budget. */
   timeoutMs?: number;
   /** Sync, and creating an export storage (which syncs), run inside the request without Redis. */
   syncTimeoutMs?: number;
-  retry?: RetryPolicy;
+  /** Over DEFAULT_RETRY_OPTIONS: the time budget per request, the run's deadline, progress. */
+  retry?: Partial<RetryOptions>;
 }
+
 
 /**
  * Exact routes (Label Studio sets APPEND_SLASH = False: a wrong slash is a 404). Import and
@@ -37,9 +39,12 @@ const PROJECT_PAGE_SIZE = 100;
 interface RequestOptions {
   query?: Record<string, string | number>;
   body?: unknown;
+  /** A long request's own timeout (sync): not cut to the retry budget. */
   timeoutMs?: number;
   /** A create is not: its retries are limited to answers that prove nothing happened (429). */
   idempotent?: boolean;
+  /** Named in progress lines: "project 3008". */
+  scope?: string;
 }
 
 interface RawResponse {
@@ -64,14 +69,15 @@ export class LabelStudioClient {
   private readonly secrets: string[];
   private readonly timeoutMs: number;
   private readonly syncTimeoutMs: number;
-  private readonly retry: RetryPolicy;
+  /** Also used by reconcile for re-reading after a create whose outcome is unknown. */
+  readonly retry: RetryOptions;
 
   constructor(options: LabelStudioClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
     this.secrets = [options.token, ...(options.secrets ?? [])];
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.syncTimeoutMs = options.syncTimeoutMs ?? 15 * 60_000;
-    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.retry = retryOptions(options.retry);
     this.auth = new TokenAuth(options.token, (pat) => this.exchange(pat));
   }
 
@@ -118,36 +124,47 @@ export class LabelStudioClient {
   }
 
   listStorages(direction: Direction, project: number): Promise<LsStorage[]> {
-    return this.request<LsStorage[]>("GET", collectionPath(direction), { query: { project } });
+    return this.request<LsStorage[]>("GET", collectionPath(direction), { query: { project }, scope: `project ${project}` });
   }
 
   createStorage(direction: Direction, body: Record<string, unknown>): Promise<LsStorage> {
-    const timeoutMs = direction === "export" ? this.syncTimeoutMs : this.timeoutMs;
-    return this.request<LsStorage>("POST", collectionPath(direction), { body, timeoutMs, idempotent: false });
+    const long = direction === "export" ? { timeoutMs: this.syncTimeoutMs } : {};
+    return this.request<LsStorage>("POST", collectionPath(direction), { body, idempotent: false, scope: `project ${String(body.project)}`, ...long });
   }
 
-  updateStorage(direction: Direction, id: number, body: Record<string, unknown>): Promise<LsStorage> {
-    return this.request<LsStorage>("PATCH", itemPath(direction, id), { body });
+  /** `project` only names it in progress lines. */
+  updateStorage(direction: Direction, id: number, body: Record<string, unknown>, project?: number): Promise<LsStorage> {
+    return this.request<LsStorage>("PATCH", itemPath(direction, id), { body, ...scopeOf(project) });
   }
 
-  syncStorage(direction: Direction, id: number): Promise<LsStorage> {
-    return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs });
+  syncStorage(direction: Direction, id: number, project?: number): Promise<LsStorage> {
+    return this.request<LsStorage>("POST", `${itemPath(direction, id)}/sync`, { timeoutMs: this.syncTimeoutMs, ...scopeOf(project) });
   }
 
+  /**
+   * Retried within the time budget: freely when idempotent; a create only on 429, which proves
+   * nothing happened — any other failure may hide a storage that was created, so it becomes an
+   * AmbiguousWriteError for the caller to look before posting again.
+   */
   private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = options.idempotent ?? true;
-    return withRetry(
-      async () => {
+    return retrying(
+      "Label Studio",
+      `${method} ${path}`,
+      async ({ remainingMs }) => {
+        const timeoutMs = options.timeoutMs ?? attemptTimeoutMs(this.timeoutMs, remainingMs);
         try {
-          return await this.attempt<T>(method, path, options);
+          return await this.attempt<T>(method, path, { ...options, timeoutMs });
         } catch (err) {
-          // The create may have happened: let the caller look before posting again.
           if (!idempotent && (isNetworkError(err) || (isLabelStudioApiError(err) && err.status >= 500))) throw ambiguousWriteError(err);
           throw err;
         }
       },
-      this.retry,
-      (err) => (idempotent ? isTransient(err) : isLabelStudioApiError(err) && err.status === 429),
+      (err) => {
+        const verdict = verdictOf(err);
+        return idempotent ? verdict : { ...verdict, retry: isLabelStudioApiError(err) && err.status === 429 };
+      },
+      options.scope ? { ...this.retry, scope: options.scope } : this.retry,
     );
   }
 
@@ -162,13 +179,19 @@ export class LabelStudioClient {
 
   /** PAT → access token. Counted and retried like any request; a 401 here is final. */
   private exchange(pat: string): Promise<string> {
-    return withRetry(async () => {
-      const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
-      const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
-      if (!access) throw labelStudioApiError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, 401, "no access token", {});
-      this.secrets.push(access);
-      return access;
-    }, this.retry);
+    return retrying(
+      "Label Studio",
+      `POST ${TOKEN_REFRESH_PATH}`,
+      async () => {
+        const res = await this.send("POST", TOKEN_REFRESH_PATH, { body: { refresh: pat } });
+        const { access } = this.parse<{ access?: string }>("POST", TOKEN_REFRESH_PATH, res);
+        if (!access) throw labelStudioApiError(`Label Studio returned no access token from ${TOKEN_REFRESH_PATH}`, 401, "no access token", {});
+        this.secrets.push(access);
+        return access;
+      },
+      verdictOf,
+      this.retry,
+    );
   }
 
   private async send(method: string, path: string, options: RequestOptions, authorization?: string): Promise<RawResponse> {
@@ -200,7 +223,7 @@ export class LabelStudioClient {
         err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
           ? `no answer within ${timeoutMs} ms`
           : describeNetworkError(err);
-      throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`));
+      throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`), this.clean(reason));
     }
   }
 
@@ -224,6 +247,8 @@ export class LabelStudioClient {
     return redactSecrets(text, this.secrets);
   }
 }
+
+const scopeOf = (project: number | undefined) => (project === undefined ? {} : { scope: `project ${project}` });
 
 /** The error code (ECONNREFUSED, UND_ERR_SOCKET, ...), of the error or of its cause. */
 function describeNetworkError(err: unknown): string {

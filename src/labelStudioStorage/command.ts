@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { UsageError } from "../cli/main";
 import { LabelStudioClient } from "./client";
 import { CREDENTIAL_ENV, STORAGE_DEFAULTS } from "./defaults";
-import { isLabelStudioApiError } from "./errors";
+import { isLabelStudioApiError, isNetworkError } from "./errors";
+import { DEFAULT_REQUEST_BUDGET_MS, describeWait, isRunBudgetSpent, secondsToMs } from "../http/retry";
 import { s3MarkerWriter } from "./marker";
 import { useEnvironmentProxy } from "./proxy";
 import { DEFAULT_CONCURRENCY, isProvisionError, isSettingsError, provision, type ProvisionReport } from "./reconcile";
@@ -14,6 +15,8 @@ interface ProvisionFlags {
   dryRun: boolean;
   json: boolean;
   concurrency: number;
+  requestBudget?: string;
+  runBudget?: string;
   labelStudioUrl?: string;
   bucket?: string;
   region?: string;
@@ -27,6 +30,8 @@ interface ProvisionFlags {
 
 /** Flag → environment variable; a flag wins. Secrets have no flag: argv is visible in `ps`. */
 const SETTING_ENV = {
+  requestBudget: "OCEANID_REQUEST_BUDGET",
+  runBudget: "OCEANID_RUN_BUDGET",
   labelStudioUrl: "LABEL_STUDIO_URL",
   bucket: "S3_BUCKET",
   region: "AWS_REGION",
@@ -37,6 +42,9 @@ const SETTING_ENV = {
   importTitle: "IMPORT_TITLE",
   exportTitle: "EXPORT_TITLE",
 } as const;
+
+/** A run of the CronJob (every 15 minutes by default) should end well before the next one. */
+const DEFAULT_RUN_BUDGET_MS = 10 * 60_000;
 
 /** `oceanid provision`: the CronJob's entry point and a manual front door to the same reconcile. */
 export function registerProvisionCommand(program: Command): void {
@@ -51,6 +59,8 @@ export function registerProvisionCommand(program: Command): void {
     .option("--dry-run", "list and plan only: no marker, no create/update, no sync", false)
     .option("--json", 'print { "projects": [...], "requests": N } on stdout', false)
     .option("--concurrency <n>", "projects reconciled at once", parsePositiveInt, DEFAULT_CONCURRENCY)
+    .option("--request-budget <seconds>", `time each request may take, retries included ${env(SETTING_ENV.requestBudget, String(DEFAULT_REQUEST_BUDGET_MS / 1000))}`)
+    .option("--run-budget <seconds>", `time after which no more work starts; projects left are reported ${env(SETTING_ENV.runBudget, String(DEFAULT_RUN_BUDGET_MS / 1000))}`)
     .option("--label-studio-url <url>", `Label Studio base URL ${env(SETTING_ENV.labelStudioUrl)}`)
     .option("--bucket <name>", `uploads bucket ${env(SETTING_ENV.bucket)}`)
     .option("--region <region>", `bucket region ${env(SETTING_ENV.region)}`)
@@ -66,10 +76,11 @@ export function registerProvisionCommand(program: Command): void {
         report = await runProvision(flags, process.env);
       } catch (err) {
         // Complete, secret-free messages: a stack trace would only add noise.
-        if (isProvisionError(err) || isSettingsError(err) || isLabelStudioApiError(err)) throw new UsageError(err.message);
+        if (isProvisionError(err) || isSettingsError(err) || isLabelStudioApiError(err) || isNetworkError(err) || isRunBudgetSpent(err)) throw new UsageError(err.message);
         throw err;
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(toJson(report, flags.dryRun), null, 2)}\n`);
+      for (const { message } of report.errors) process.stderr.write(`not converged: ${message}\n`);
       const summary = `${report.projects.length} project(s), ${report.errors.length} error(s), ${report.requests} Label Studio request(s)`;
       process.stderr.write(`${flags.dryRun ? "dry run: " : ""}${summary}\n`);
       if (report.errors.length > 0) process.exitCode = 1;
@@ -89,6 +100,15 @@ async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv): Prom
     if (!value) throw new UsageError(`${CREDENTIAL_ENV[key]} is not set`);
     return value;
   };
+  const budget = (key: "requestBudget" | "runBudget", flag: string, fallback: number) => {
+    const value = setting(key);
+    if (value === undefined) return fallback;
+    const ms = secondsToMs(value);
+    if (ms === undefined) throw new UsageError(`${flag} (or ${SETTING_ENV[key]}) must be a positive number of seconds, got ${JSON.stringify(value)}`);
+    return ms;
+  };
+  const budgetMs = budget("requestBudget", "--request-budget", DEFAULT_REQUEST_BUDGET_MS);
+  const deadline = Date.now() + budget("runBudget", "--run-budget", DEFAULT_RUN_BUDGET_MS);
   const labelStudioUrl = required("labelStudioUrl", "--label-studio-url");
   const endpoint = setting("endpoint");
   const settings: StorageSettings = {
@@ -104,14 +124,12 @@ async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv): Prom
   const credentials: S3Credentials = { accessKeyId: secret("accessKeyId"), secretAccessKey: secret("secretAccessKey") };
   const token = secret("token");
   if (useEnvironmentProxy(env)) process.stderr.write("using the proxy from HTTP_PROXY/HTTPS_PROXY (NO_PROXY honoured)\n");
-  const client = new LabelStudioClient({ url: labelStudioUrl, token, secrets: [credentials.secretAccessKey] });
+  const progress = (line: string) => void process.stderr.write(`${line}\n`);
+  const retry = { budgetMs, deadline, onWait: (wait: Parameters<typeof describeWait>[0]) => progress(describeWait(wait)) };
+  const client = new LabelStudioClient({ url: labelStudioUrl, token, secrets: [credentials.secretAccessKey], retry });
   return provision(
-    { client, markers: s3MarkerWriter(settings, credentials), settings, credentials, dryRun: flags.dryRun },
-    {
-      projects: flags.all ? "all" : flags.project!,
-      concurrency: flags.concurrency,
-      onProgress: (line) => process.stderr.write(`${line}\n`),
-    },
+    { client, markers: s3MarkerWriter(settings, credentials, retry), settings, credentials, dryRun: flags.dryRun },
+    { projects: flags.all ? "all" : flags.project!, concurrency: flags.concurrency, onProgress: progress, deadline },
   );
 }
 

@@ -1,3 +1,5 @@
+import type { Verdict } from "../http/retry";
+
 /*
  * Errors are plain `Error`s tagged by `name`, with guards instead of `instanceof`: the provider
  * runs from a bundle evaluated in the provider host, and a caller holding another copy of these
@@ -16,6 +18,8 @@ export interface LabelStudioApiError extends Error {
 /** No answer: connection refused/reset or timeout. */
 export interface NetworkError extends Error {
   name: "NetworkError";
+  /** The error code or "no answer within N ms", for progress lines. */
+  reason: string;
 }
 
 /**
@@ -44,7 +48,7 @@ export const isLabelStudioApiError = (err: unknown): err is LabelStudioApiError 
 /** Retrying cannot help, and every other project would fail the same way. */
 export const isAuthError = (err: unknown): err is LabelStudioApiError => hasName<LabelStudioApiError>(err, "LabelStudioAuthError");
 
-export const networkError = (message: string) => tagged<NetworkError>("NetworkError", message, {});
+export const networkError = (message: string, reason: string) => tagged<NetworkError>("NetworkError", message, { reason });
 export const isNetworkError = (err: unknown): err is NetworkError => hasName<NetworkError>(err, "NetworkError");
 
 export const ambiguousWriteError = (cause: Error) => tagged<AmbiguousWriteError>("AmbiguousWriteError", cause.message, { cause });
@@ -54,4 +58,12 @@ export const isAmbiguousWriteError = (err: unknown): err is AmbiguousWriteError 
 export function isTransient(err: unknown): boolean {
   if (isNetworkError(err) || isAmbiguousWriteError(err)) return true;
   return isLabelStudioApiError(err) && err.name === "LabelStudioApiError" && (err.status === 429 || err.status >= 500);
+}
+
+/** The retry module's reading of a Label Studio error; `retry` follows `isTransient`. */
+export function verdictOf(err: unknown): Verdict {
+  const cause = isAmbiguousWriteError(err) ? err.cause : err;
+  const reason = isLabelStudioApiError(cause) ? String(cause.status) : isNetworkError(cause) ? cause.reason : cause instanceof Error ? cause.message : String(cause);
+  const retryAfterMs = isLabelStudioApiError(cause) ? cause.retryAfterMs : undefined;
+  return { retry: isTransient(err), reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }

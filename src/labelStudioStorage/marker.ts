@@ -1,4 +1,5 @@
 import type * as S3 from "@aws-sdk/client-s3";
+import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { markerKey } from "./prefix";
 import { undiciHttpHandler } from "./s3Handler";
 import type { S3Credentials, StorageSettings } from "./types";
@@ -14,18 +15,32 @@ const MARKER_BODY =
   "Written by `oceanid provision` so Label Studio's storage validation finds this prefix before anything is uploaded.\n" +
   "Its name starts with '.', which the import regex excludes, so it never becomes a task. Safe to keep.\n";
 
-export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials): MarkerWriter {
-  // Required on first use: the AWS SDK is heavy, and only runs that write markers need it.
-  const { PutObjectCommand, S3Client } = require("@aws-sdk/client-s3") as typeof S3;
-  const s3 = new S3Client({
-    // Through undici, like the Label Studio calls, so the egress proxy applies (proxy.ts).
-    requestHandler: undiciHttpHandler(),
-    region: settings.region,
-    credentials,
-    ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
-    // S3-compatible servers (MinIO, Ceph, s3rver) do not all accept the SDK's default CRC trailers.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+/** Per attempt; a PutObject of a few hundred bytes. */
+const ATTEMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * Marker writes on the AWS SDK, retried by our retry module (the SDK's own retries are off, so
+ * there is one budget and one kind of progress line). A PUT of the same key is idempotent.
+ */
+export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials, retry?: Partial<RetryOptions>): MarkerWriter {
+  const options = retryOptions(retry);
+  let s3: S3.S3Client | undefined;
+  let sdk: typeof S3 | undefined;
+  // Loaded and built on the first write: the AWS SDK costs ~0.5 s of start-up, and a run
+  // whose storages all exist writes no marker.
+  const client = () => {
+    sdk ??= require("@aws-sdk/client-s3") as typeof S3;
+    return (s3 ??= new sdk.S3Client({
+      // Through undici, like the Label Studio calls, so the egress proxy applies (proxy.ts).
+      requestHandler: undiciHttpHandler(),
+      region: settings.region,
+      credentials,
+      maxAttempts: 1,
+      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+      // S3-compatible servers (MinIO, Ceph, s3rver) do not all accept the SDK's default CRC trailers.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    }));
+  };
   let requestCount = 0;
   return {
     get requestCount() {
@@ -35,9 +50,19 @@ export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "regio
       // An empty prefix is the bucket root: Label Studio checks the bucket itself, no marker needed.
       if (!prefix) return;
       const key = markerKey(prefix);
-      requestCount++;
       try {
-        await s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: key, Body: MARKER_BODY, ContentType: "text/plain" }));
+        await retrying(
+          "S3",
+          `PUT s3://${settings.bucket}/${key}`,
+          async ({ remainingMs }) => {
+            const s3Client = client();
+            requestCount++;
+            const command = new sdk!.PutObjectCommand({ Bucket: settings.bucket, Key: key, Body: MARKER_BODY, ContentType: "text/plain" });
+            await s3Client.send(command, { abortSignal: AbortSignal.timeout(attemptTimeoutMs(ATTEMPT_TIMEOUT_MS, remainingMs)) });
+          },
+          s3Verdict,
+          options,
+        );
       } catch (err) {
         const { name, message } = err as Error;
         // The SDK's messages name the bucket and key at most; never the credentials.
@@ -45,4 +70,12 @@ export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "regio
       }
     },
   };
+}
+
+/** An SDK error without an HTTP status got no answer (refused, reset, timed out). */
+function s3Verdict(err: unknown): Verdict {
+  const { $metadata, $retryable, code, name } = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string; name?: string };
+  const status = $metadata?.httpStatusCode;
+  if (status === undefined) return { retry: true, reason: code ?? name ?? "no answer" };
+  return { retry: status === 429 || status >= 500 || Boolean($retryable), reason: String(status) };
 }

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { LabelStudioClient } from "./client";
 import { CREDENTIAL_ENV } from "./defaults";
 import { isLabelStudioApiError } from "./errors";
+import { REQUEST_BUDGET_CONFIG_KEY, secondsToMs } from "../http/retry";
 import { s3MarkerWriter } from "./marker";
 import { desiredFields, findOwnStorage, sameValue } from "./plan";
 import { projectIdOf, reconcileProject, resolveProject, settingsError, settingsProblems, type ProjectResult } from "./reconcile";
@@ -50,9 +51,11 @@ type CredentialName = keyof typeof CREDENTIAL_SOURCES;
  */
 export class LabelStudioStorageProvider implements pulumi.dynamic.ResourceProvider<ProjectStorageInputs, ProjectStorageOutputs> {
   private configured: Partial<Record<CredentialName, string>> = {};
+  private budgetMs?: number;
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     this.configured = {};
+    this.budgetMs = secondsToMs(req.config.get(REQUEST_BUDGET_CONFIG_KEY));
     for (const [name, source] of Object.entries(CREDENTIAL_SOURCES) as Array<[CredentialName, (typeof CREDENTIAL_SOURCES)[CredentialName]]>) {
       const value = req.config.get(source.config);
       if (value) this.configured[name] = value;
@@ -138,13 +141,13 @@ export class LabelStudioStorageProvider implements pulumi.dynamic.ResourceProvid
       throw new Error(`Label Studio project ${JSON.stringify(inputs.project)} is now project ${project.id}, not ${expectedId}: use the id to keep managing ${expectedId}`);
     }
     const credentials: S3Credentials = { accessKeyId: this.credential("accessKeyId"), secretAccessKey: this.credential("secretAccessKey") };
-    const markers = s3MarkerWriter(settings, credentials);
+    const markers = s3MarkerWriter(settings, credentials, { budgetMs: this.budgetMs });
     return { project, result: await reconcileProject({ client, markers, settings, credentials }, project) };
   }
 
   private client(inputs: Pick<ProjectStorageInputs, "labelStudioUrl">): LabelStudioClient {
     const secrets = [this.configured.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY ?? ""].filter(Boolean);
-    return new LabelStudioClient({ url: inputs.labelStudioUrl, token: this.credential("token"), secrets });
+    return new LabelStudioClient({ url: inputs.labelStudioUrl, token: this.credential("token"), secrets, retry: { budgetMs: this.budgetMs } });
   }
 
   private credential(name: CredentialName): string {

@@ -1,10 +1,10 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged } from "./errors";
+import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged, verdictOf } from "./errors";
+import { retrying } from "../http/retry";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry";
 import { slugify } from "./slug";
 import type { Direction, Project, S3Credentials, StorageFields, StorageSettings } from "./types";
 
@@ -15,8 +15,6 @@ export interface ProvisionContext {
   credentials: S3Credentials;
   /** Plan only: no marker, no POST/PATCH, no sync. */
   dryRun?: boolean;
-  /** For re-listing after a create whose outcome is unknown. */
-  retry?: RetryPolicy;
 }
 
 export type Action = "created" | "updated" | "unchanged";
@@ -101,7 +99,7 @@ export async function reconcileProject(ctx: ProvisionContext, project: Project):
   const exported = await step(project, "export storage", () => applyDirection(ctx, project, exportPlan));
   let synced = false;
   if (imported.sync && !ctx.dryRun && imported.result.id !== null) {
-    await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!));
+    await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!, project.id));
     synced = true;
   }
   return { id: project.id, title: project.title, slug: slugify(project.title), import: imported.result, export: exported.result, synced };
@@ -132,14 +130,17 @@ async function planDirection(ctx: ProvisionContext, project: Project, direction:
 
 /**
  * Creates or patches as planned. A create whose outcome is unknown is never posted again: the
- * direction is listed and planned afresh, and a storage that did get created is adopted.
+ * direction is listed and planned afresh, and a storage that did get created is adopted. Those
+ * re-reads run on the client's retry budget, like its requests.
  */
 async function applyDirection(ctx: ProvisionContext, project: Project, first: PlannedDirection): Promise<{ result: DirectionResult; sync: boolean }> {
   const { client, credentials } = ctx;
   const keys = { aws_access_key_id: credentials.accessKeyId, aws_secret_access_key: credentials.secretAccessKey };
   let next: PlannedDirection | undefined = first;
   let createOutcomeUnknown = false;
-  return withRetry(
+  return retrying(
+    "Label Studio",
+    `create ${first.direction} storage`,
     async () => {
       const { direction, desired, plan, marker } = next ?? (await planDirection(ctx, project, first.direction));
       next = undefined;
@@ -161,7 +162,7 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
           }
         }
         // `bucket` makes Label Studio validate the connection with the keys we send.
-        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys });
+        await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys }, project.id);
         return { result: result(plan.id), sync: plan.sync };
       };
       try {
@@ -173,8 +174,8 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
         return await write();
       }
     },
-    ctx.retry ?? DEFAULT_RETRY,
-    isAmbiguousWriteError,
+    (err) => ({ ...verdictOf(err), retry: isAmbiguousWriteError(err) }),
+    { ...ctx.client.retry, scope: `project ${project.id}` },
   );
 }
 
@@ -193,8 +194,9 @@ async function step<T>(project: Project, what: string, fn: () => Promise<T>): Pr
     return await fn();
   } catch (err) {
     if (isProvisionError(err)) throw err;
+    // An ambiguous write's message is its cause's, with how long it was retried.
     const cause = isAmbiguousWriteError(err) ? err.cause : (err as Error);
-    throw provisionError(project, `${what}: ${cause.message}`, cause);
+    throw provisionError(project, `${what}: ${(err as Error).message}`, cause);
   }
 }
 
@@ -239,10 +241,16 @@ export interface ProvisionOptions {
   projects: "all" | ReadonlyArray<number | string>;
   concurrency?: number;
   onProgress?: (line: string) => void;
+  /**
+   * The run's deadline (Date.now() time), also the client's `retry.deadline`: after it no
+   * project is started, and the projects left are reported as not converged.
+   */
+  deadline?: number;
 }
 
 export interface ProvisionReport {
   projects: ProjectResult[];
+  /** The projects that did not converge (and selectors that named none), each with its last error. */
   errors: Array<{ project: number | string; message: string }>;
   /** Label Studio HTTP requests, the project listing included. */
   requests: number;
@@ -260,7 +268,6 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   const all = await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY);
   const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
   const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
-  for (const message of missing) progress(`error: ${message}`);
   const pLimit = require("p-limit") as typeof pLimitModule;
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   let authFailure: Error | undefined;
@@ -268,6 +275,10 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
     projects.map((project) =>
       limit(async () => {
         if (authFailure) return undefined;
+        if (options.deadline !== undefined && Date.now() >= options.deadline) {
+          errors.push({ project: project.id, message: `project ${project.id} "${project.title}": not started, the run's time budget is spent` });
+          return undefined;
+        }
         try {
           const result = await reconcileProject(ctx, project);
           progress(describeResult(result, ctx.dryRun));
@@ -275,10 +286,7 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
         } catch (err) {
           const error = err as ProvisionError;
           if (isAuthError(error.cause)) authFailure ??= error;
-          else {
-            errors.push({ project: project.id, message: error.message });
-            progress(`error: ${error.message}`);
-          }
+          else errors.push({ project: project.id, message: error.message });
           return undefined;
         }
       }),
@@ -287,7 +295,8 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   if (authFailure) throw authFailure;
   return {
     projects: results.filter((r): r is ProjectResult => r !== undefined),
-    errors,
+    // In project order, whatever order they failed in.
+    errors: errors.sort((a, b) => (typeof a.project === "number" && typeof b.project === "number" ? a.project - b.project : 0)),
     requests: ctx.client.requestCount,
     s3Requests: ctx.markers.requestCount,
   };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, isCrunchyBridgeError, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
+import { seededRandom } from "../harness/http";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
 const KEY = "cbkey_client_test_secret_0123456789";
@@ -12,7 +13,7 @@ afterEach(() => fake?.close());
 async function setup(rules: string[] = ["10.0.0.1/32"], options: Partial<ClientOptions> & { pageSize?: number } = {}) {
   const { pageSize, ...clientOptions } = options;
   fake = await startFakeCrunchyBridge({ apiKey: KEY, networks: { [NET]: rules }, pageSize });
-  return createClient({ apiKey: KEY, apiUrl: fake.url, minBackoffMs: 50, timeoutMs: 2000, ...clientOptions });
+  return createClient({ apiKey: KEY, apiUrl: fake.url, timeoutMs: 2000, ...clientOptions, retry: { minDelayMs: 50, random: seededRandom(1), ...clientOptions.retry } });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CrunchyBridgeError> {
@@ -59,12 +60,14 @@ describe("CrunchyBridge client against the fake API", () => {
     expect(fake.calls()).toEqual([`GET ${RULES}`, `GET ${RULES}`]);
   });
 
-  it("fails fast when Retry-After asks for longer than it will wait", async () => {
-    const client = await setup([], { maxRetryAfterMs: 5000 });
+  it("does not wait out a Retry-After longer than its cap: it retries after the cap", async () => {
+    const client = await setup([], { retry: { maxRetryAfterMs: 200 } });
     fake.server.inject(/^GET /, { kind: "status", status: 429, headers: { "retry-after": "3600" }, body: { message: "slow down", request_id: "r-429" } });
-    const err = await rejection(client.listFirewallRules(NET));
-    expect(err.message).toMatch(/429 slow down \(request_id r-429\).*Retry-After 3600 s/);
-    expect(fake.calls()).toHaveLength(1);
+    const started = Date.now();
+    expect(await client.listFirewallRules(NET)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(fake.calls()).toHaveLength(2);
   });
 
   it("retries 5xx, timeouts and connection resets", async () => {
@@ -78,20 +81,39 @@ describe("CrunchyBridge client against the fake API", () => {
 
   it("reuses one Idempotency-Key across the retries of a POST, so a timed-out create lands once", async () => {
     const client = await setup([], { timeoutMs: 300 });
+    // The first POST is processed only after the client gave up on it and looked.
     fake.server.inject(/^POST /, { kind: "delay", ms: 800 });
     const created = await client.createFirewallRule(NET, "157.173.210.123/32", null);
     await new Promise((resolve) => setTimeout(resolve, 900)); // let the slow first attempt land too
     expect(fake.rules(NET).map((r) => r.id)).toEqual([created.id]);
-    const keys = fake.server.requests.map((r) => r.headers["idempotency-key"]);
-    expect(keys).toHaveLength(2);
+    expect(fake.calls()).toEqual([`POST ${RULES}`, `GET ${RULES}`, `POST ${RULES}`]);
+    const keys = fake.server.requests.filter((r) => r.method === "POST").map((r) => r.headers["idempotency-key"]);
     expect(keys[0]).toBe(keys[1]);
   });
 
-  it("gives up after the configured retries with the API's message and request_id", async () => {
-    const client = await setup([], { retries: 2 });
-    for (let i = 0; i < 3; i++) fake.server.inject(/^GET /, { kind: "status", status: 500, body: { message: "boom", request_id: `r-${i}` } });
+  for (const [what, fault] of [
+    ["answered 500", { kind: "status", status: 500, body: { message: "internal error", request_id: "r-500" }, afterEffect: true }],
+    ["timed out", { kind: "delay", ms: 800, afterEffect: true }],
+    ["lost its answer", { kind: "reset", afterEffect: true }],
+  ] as const) {
+    it(`adopts a rule whose create ${what} after it took effect, without posting again`, async () => {
+      const client = await setup([], { timeoutMs: 300 });
+      fake.server.inject(/^POST /, fault);
+      const created = await client.createFirewallRule(NET, "157.173.210.123/32", "gateway");
+      expect(fake.rules(NET)).toEqual([expect.objectContaining({ id: created.id, rule: "157.173.210.123/32", description: "gateway" })]);
+      expect(fake.calls()).toEqual([`POST ${RULES}`, `GET ${RULES}`]);
+    });
+  }
+
+  it("gives up when the time budget is spent, naming the last error, within the budget", async () => {
+    const client = await setup([], { retry: { budgetMs: 400, minDelayMs: 20, maxDelayMs: 40 } });
+    fake.server.randomFaults({ seed: 1, faults: [{ probability: 1, fault: { kind: "status", status: 500, body: { message: "boom", request_id: "r-boom" } } }] });
+    const started = Date.now();
     const err = await rejection(client.listFirewallRules(NET));
-    expect(err.message).toMatch(/^GET \/networks\/\S+\/firewall-rules: 500 boom \(request_id r-\d\) \(gave up after 3 attempts\)$/);
+    // No wait ends past the budget; the last attempt's own round trip may.
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(err.message).toMatch(/^GET \/networks\/\S+\/firewall-rules: 500 boom \(request_id r-boom\) \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 0\.4 s\)$/);
+    expect(fake.calls().length).toBeGreaterThan(4);
     expect([err.status, err.transient]).toEqual([500, true]);
   });
 

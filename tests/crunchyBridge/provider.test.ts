@@ -255,6 +255,40 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
     expect(api.rules(NET).map((r) => r.rule)).toEqual([GATEWAY.cidr]);
   });
 
+  it("converges through 30% transient faults, a create that took effect before its 500 included, without a duplicate rule", async () => {
+    let faults = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const api = await startFake([STALE, "10.9.9.9/32"]);
+      const provider = await loadProvider();
+      api.server.randomFaults({
+        seed,
+        faults: [
+          { probability: 0.1, fault: { kind: "status", status: 429, body: { message: "rate limited", request_id: "r-429" } } },
+          { probability: 0.1, fault: { kind: "status", status: 503, body: { message: "unavailable", request_id: "r-503" } } },
+          { probability: 0.1, fault: { kind: "status", status: 500, body: { message: "internal", request_id: "r-500" }, afterEffect: true } },
+        ],
+      });
+      const desired = [GATEWAY, { cidr: "2001:db8::/48", description: "v6" }, { cidr: "198.51.100.0/24", description: "office" }];
+      const { outs } = await up(provider, args({ rules: desired }));
+      expect(api.rules(NET).map((r) => r.rule).sort()).toEqual(desired.map((r) => r.cidr).sort());
+      expect(outs.ownedRuleIds).toHaveLength(3);
+      faults += api.server.faultLog.length;
+      await api.close();
+      fake = undefined;
+    }
+    expect(faults).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("gives up within the stack config's request budget, naming the last error", async () => {
+    const api = await startFake([]);
+    const provider = await loadProvider({ "crunchyBridge.apiKey": KEY, "api.requestBudgetSeconds": "1" });
+    api.server.randomFaults({ seed: 1, faults: [{ probability: 1, fault: { kind: "status", status: 502, body: { message: "bad gateway", request_id: "r-502" } } }] });
+    const started = Date.now();
+    const err = await provider.create(args()).then(() => undefined, (e: unknown) => e as Error);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(err?.message).toMatch(/^GET \/networks\/\S+\/firewall-rules: 502 bad gateway \(request_id r-502\) \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 1 s\)$/);
+  });
+
   it("takes the key from CRUNCHY_BRIDGE_API_KEY when stack config has none, and names both when neither is set", async () => {
     const api = await startFake([]);
     const provider = await loadProvider({});

@@ -1,11 +1,28 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One injected fault, consumed by the next request it matches. */
+/**
+ * One injected fault, consumed by the next request it matches. By default the request is not
+ * processed (a 429, a 503 from a proxy, a connection refused mid-way); with `afterEffect` it is
+ * processed first and only its answer is replaced, delayed or lost — a write that took effect
+ * although the client saw a 500 or a timeout.
+ */
 export type Fault =
-  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
-  | { kind: "delay"; ms: number }
-  | { kind: "reset" };
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string>; afterEffect?: boolean }
+  | { kind: "delay"; ms: number; afterEffect?: boolean }
+  | { kind: "reset"; afterEffect?: boolean };
+
+/**
+ * Faults drawn at random for every request matching `match` (default all): each entry's
+ * `probability` in turn, at most one fault per request. A request's draw depends only on the
+ * seed, its "METHOD path?query" and how many such requests came before it, so a run is
+ * reproducible whatever order concurrent requests arrive in.
+ */
+export interface RandomFaults {
+  seed: number;
+  match?: RegExp;
+  faults: Array<{ probability: number; fault: Fault }>;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -13,6 +30,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** Date.now() when the request arrived. */
+  receivedAt: number;
 }
 
 export interface FakeResponse {
@@ -28,6 +47,10 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Queue a fault for the next request whose "METHOD path" matches `match`. */
   inject(match: RegExp, fault: Fault): void;
+  /** Seeded random faults from now on (after queued ones); undefined stops them. */
+  randomFaults(faults: RandomFaults | undefined): void;
+  /** Faults served so far, queued and random, as "METHOD path → kind". */
+  faultLog: string[];
   /** Minimum response time of every request, the server's own work included (benchmarks). */
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -40,8 +63,27 @@ export interface FakeServer {
 export async function startFakeServer(route: Route): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const faults: Array<{ match: RegExp; fault: Fault }> = [];
+  let random: RandomFaults | undefined;
+  const seen = new Map<string, number>();
+  const faultLog: string[] = [];
   let latency = 0;
+  const takeFault = (recorded: RecordedRequest): Fault | undefined => {
+    const key = `${recorded.method} ${recorded.path}`;
+    const index = faults.findIndex((f) => f.match.test(key));
+    if (index >= 0) return faults.splice(index, 1)[0].fault;
+    if (!random || !(random.match ?? /./).test(key)) return undefined;
+    const full = `${key}?${recorded.query}`;
+    const nth = (seen.get(full) ?? 0) + 1;
+    seen.set(full, nth);
+    let draw = seededRandom(hashString(`${random.seed} ${full} ${nth}`))();
+    for (const { probability, fault } of random.faults) {
+      if (draw < probability) return fault;
+      draw -= probability;
+    }
+    return undefined;
+  };
   const server = http.createServer((req, res) => {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -56,14 +98,13 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
             body = raw;
           }
         }
-        const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+        const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, receivedAt };
         requests.push(recorded);
         // Latency is the server's response time: its own work happens within it, not after it.
         const answerNoSoonerThan = sleep(latency);
-        const key = `${recorded.method} ${recorded.path}`;
-        const index = faults.findIndex((f) => f.match.test(key));
-        if (index >= 0) {
-          const [{ fault }] = faults.splice(index, 1);
+        const fault = takeFault(recorded);
+        if (fault) faultLog.push(`${recorded.method} ${recorded.path} → ${fault.kind}${fault.kind === "status" ? ` ${fault.status}` : ""}${fault.afterEffect ? " after effect" : ""}`);
+        if (fault && !fault.afterEffect) {
           await answerNoSoonerThan;
           if (fault.kind === "reset") {
             req.socket.destroy();
@@ -79,6 +120,11 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
           response = { status: 500, body: { message: String(err) } };
         }
         await answerNoSoonerThan;
+        if (fault?.afterEffect) {
+          if (fault.kind === "reset") return void req.socket.destroy();
+          if (fault.kind === "status") return send(res, { status: fault.status, body: fault.body, headers: fault.headers });
+          await sleep(fault.ms);
+        }
         send(res, response);
       })();
     });
@@ -90,6 +136,11 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     inject: (match, fault) => void faults.push({ match, fault }),
+    randomFaults: (options) => {
+      random = options;
+      seen.clear();
+    },
+    faultLog,
     setLatency: (ms) => void (latency = ms),
     close: () =>
       new Promise<void>((resolve) => {
@@ -113,4 +164,23 @@ function send(res: http.ServerResponse, r: FakeResponse): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1), for reproducible faults and jitter. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a, 32 bits. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

@@ -53,12 +53,13 @@ describe("LabelStudioClient against the fake Label Studio", () => {
 
   it("exchanges a personal access token once, and again when the access token expires", async () => {
     await world.close();
-    world = await startWorld({ pat: PAT, accessTtlMs: 150 });
+    // Long enough that a loaded machine does not expire it before the first requests land.
+    world = await startWorld({ pat: PAT, accessTtlMs: 1_500 });
     const { id } = world.ls.addProject("Fish");
     const client = world.client({ token: PAT });
     expect(client.tokenKind).toBe("personal-access-token");
     await Promise.all([client.getProject(id), client.listStorages("import", id), client.listStorages("export", id)]);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
     await client.getProject(id);
     const refreshes = world.ls.server.requests.filter((r) => r.path === REFRESH_PATH);
     expect(refreshes.map((r) => r.body)).toEqual([{ refresh: PAT }, { refresh: PAT }]);
@@ -94,12 +95,16 @@ describe("LabelStudioClient against the fake Label Studio", () => {
     expect(client.requestCount).toBe(5);
   });
 
-  it("gives up on a read after the retry budget, naming the request", async () => {
+  it("gives up on a read when its time budget is spent, naming the request and the attempts", async () => {
     const { id } = world.ls.addProject("Fish");
-    for (let i = 0; i < 5; i++) world.ls.server.inject(/^GET /, { kind: "status", status: 503, body: { detail: "Service Unavailable" } });
-    const err = await world.client().listStorages("export", id).catch((e: unknown) => e);
+    world.ls.server.randomFaults({ seed: 7, faults: [{ probability: 1, fault: { kind: "status", status: 503, body: { detail: "Service Unavailable" } } }] });
+    const started = Date.now();
+    const err = await world.client({ retry: { budgetMs: 300, minDelayMs: 10, maxDelayMs: 40 } }).listStorages("export", id).catch((e: unknown) => e);
+    // No wait ends past the budget; the last attempt's own round trip may.
+    expect(Date.now() - started).toBeLessThan(400);
     expect(isLabelStudioApiError(err)).toBe(true);
-    expect((err as Error).message).toBe(`Label Studio answered 503 to GET /api/storages/export/s3: Service Unavailable`);
+    expect((err as Error).message).toMatch(/^Label Studio answered 503 to GET \/api\/storages\/export\/s3: Service Unavailable \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 0\.3 s\)$/);
+    expect(world.ls.server.requests.length).toBeGreaterThan(3);
   });
 
   it("retries a create only on 429; a 500 or timeout is reported as ambiguous, not re-posted", async () => {

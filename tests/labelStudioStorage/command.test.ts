@@ -131,6 +131,42 @@ describe("oceanid provision", () => {
     for (const run of [usage, noKey, badToken, missing]) expectNoSecrets(run);
   });
 
+  it("shows progress while Label Studio is unreachable, then one clear line, within the request budget", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(closed.address() as net.AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = Date.now();
+    const run = await cli(["--all", "--request-budget", "3"], { LABEL_STUDIO_URL: url });
+    const lines = run.stderr.trimEnd().split("\n");
+    expect(run.status).toBe(1);
+    expect(lines.at(-1)).toMatch(/^oceanid: Label Studio GET \/api\/projects\/: ECONNREFUSED \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 3 s\)$/);
+    expect(lines.filter((l) => /^Label Studio unreachable: ECONNREFUSED, retrying in \d+(\.\d)? s \(GET \/api\/projects\/, \d+(\.\d)? s of 3 s\)$/.test(l)).length).toBeGreaterThan(0);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    // Start-up included; the budget bounds the retrying.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("rides out a busy Label Studio with progress, and names each project that keeps failing past the budget", async () => {
+    world.ls.addProject("One");
+    world.ls.addProject("Two");
+    world.ls.server.inject(/^GET \/api\/projects\/$/, { kind: "status", status: 429, headers: { "retry-after": "1" }, body: { detail: "Request was throttled." } });
+    world.ls.server.randomFaults({ seed: 3, match: /^GET \/api\/storages\/export\/s3$/, faults: [{ probability: 1, fault: { kind: "status", status: 500, body: { detail: "Server Error (500)" } } }] });
+    const run = await cli(["--all", "--request-budget", "5", "--json"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^Label Studio busy: 429, retrying in 1 s \(GET \/api\/projects\/, \d+(\.\d)? s of 5 s\)$/m);
+    expect(run.stderr).toMatch(/^Label Studio failing: 500, retrying in \d+(\.\d)? s \(project 1, \d+(\.\d)? s of 5 s\)$/m);
+    const notConverged = run.stderr.split("\n").filter((l) => l.startsWith("not converged: "));
+    expect(notConverged).toEqual([1, 2].map((id) => expect.stringMatching(new RegExp(`^not converged: project ${id} "(One|Two)": export storage: Label Studio answered 500 to GET /api/storages/export/s3: Server Error \\(500\\) \\(gave up after \\d+ attempts in \\d+(\\.\\d)? s: retry budget 5 s\\)$`))));
+    expect(JSON.parse(run.stdout).errors.map((e: { project: number }) => e.project)).toEqual([1, 2]);
+    expectNoSecrets(run);
+  });
+
+  it("refuses a budget that is not a positive number of seconds, naming the flag and the variable", async () => {
+    const run = await cli(["--all"], { OCEANID_RUN_BUDGET: "ten minutes" });
+    expect([run.status, run.stderr]).toEqual([1, 'oceanid: --run-budget (or OCEANID_RUN_BUDGET) must be a positive number of seconds, got "ten minutes"\n']);
+  });
+
   it("goes through HTTP_PROXY for Label Studio and S3 alike", async () => {
     world.ls.addProject("Fish");
     const seen: string[] = [];

@@ -126,6 +126,31 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     }
   });
 
+  it("rides out transient faults inside `pulumi up` without a duplicate storage", async () => {
+    for (let i = 1; i <= 3; i++) world.ls.addProject(`Project ${i}`);
+    world.ls.server.randomFaults({
+      seed: 5,
+      faults: [
+        { probability: 0.15, fault: { kind: "status", status: 503, body: { detail: "Service Unavailable" } } },
+        { probability: 0.15, fault: { kind: "status", status: 500, body: { detail: "Server Error (500)" }, afterEffect: true } },
+      ],
+    });
+    for (let i = 1; i <= 3; i++) await provider.create(inputs({ project: i }));
+    for (let i = 1; i <= 3; i++) expect([world.ls.storages("import", i).length, world.ls.storages("export", i).length]).toEqual([1, 1]);
+    expect(world.ls.server.faultLog.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("gives up within the stack config's request budget, naming the project and the last error", async () => {
+    const fresh = serialized.load();
+    await fresh.configure!({ config: config({ ...STACK_CONFIG, "oceanid-cluster:api.requestBudgetSeconds": "1" }) });
+    world.ls.addProject("Fish");
+    world.ls.server.randomFaults({ seed: 1, match: /^GET \/api\/storages\//, faults: [{ probability: 1, fault: { kind: "status", status: 500, body: { detail: "Server Error (500)" } } }] });
+    const started = Date.now();
+    const error = await fresh.create(inputs()).catch((e: unknown) => e as Error);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((error as Error).message).toMatch(/^project 1 "Fish": import storage: Label Studio answered 500 to GET \/api\/storages\/s3\/: Server Error \(500\) \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 1 s\)$/);
+  });
+
   it("names the project and Label Studio's field errors when a create is refused", async () => {
     world.ls.addProject("Fish");
     const error = await provider.create(inputs({ bucket: "no-such-bucket" })).catch((e: unknown) => e);

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAuthError } from "../../src/labelStudioStorage/errors";
 import { isProvisionError, isSettingsError, provision, reconcileProject, selectProjects, type ProvisionError } from "../../src/labelStudioStorage/reconcile";
+import type { RetryWait } from "../../src/http/retry";
 import { S3_CREDENTIALS } from "./s3Server";
-import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
+import { faultyRun } from "./faultyRuns";
+import { BUCKET, FAST_RETRY, LEGACY_TOKEN, startWorld, type World } from "./world";
 
 let world: World;
 beforeEach(async () => {
@@ -176,6 +178,56 @@ describe("provision", () => {
     // 12 projects × 5 requests × 40 ms ÷ 3 in flight, plus the listing.
     expect(Date.now() - started).toBeGreaterThanOrEqual((12 * 5 * 40) / 3);
     expect(report.projects).toHaveLength(12);
+  });
+});
+
+describe("provision through transient faults", () => {
+  it("converges in seeded runs of 20 projects with 30% faults, never duplicating a storage (50 runs: bench/provision-faults.ts)", async () => {
+    await world.close();
+    // s3rver's in-memory store: the same answers, without its per-request file system work.
+    world = await startWorld({ legacyToken: LEGACY_TOKEN }, { store: "memory" });
+    const runs = [];
+    for (let seed = 1; seed <= 8; seed++) runs.push(await faultyRun(world, seed));
+    expect(runs.flatMap((r) => r.problems)).toEqual([]);
+    // The faults did happen, after-effect ones on writes included.
+    expect(runs.reduce((sum, r) => sum + r.faults, 0)).toBeGreaterThan(8 * 20 * 6 * 0.25);
+    expect(world.ls.server.faultLog.filter((f) => /^POST .* after effect$/.test(f)).length).toBeGreaterThan(10);
+  }, 300_000);
+
+  it("reports progress while it waits, naming the project and the budget", async () => {
+    const project = world.ls.addProject("Fish");
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "status", status: 429, headers: { "retry-after": "1" } });
+    const waits: RetryWait[] = [];
+    const report = await provision(world.context({ retry: { ...FAST_RETRY, maxRetryAfterMs: 10, onWait: (w) => waits.push(w) } }), { projects: "all" });
+    expect(report.errors).toEqual([]);
+    expect(waits).toEqual([expect.objectContaining({ service: "Label Studio", request: "GET /api/storages/s3/", reason: "429", delayMs: 10, scope: `project ${project.id}`, budgetMs: 3000 })]);
+  });
+
+  it("ends a project that keeps failing past its budget with its last error, and goes on with the others", async () => {
+    world.ls.addProject("Good");
+    const bad = world.ls.addProject("Bad");
+    world.ls.server.randomFaults({ seed: 1, match: /^PATCH|^POST \/api\/storages\/export\/s3$/, faults: [{ probability: 1, fault: { kind: "status", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" } } }] });
+    // The first project's export create goes through before the faults start.
+    const started = Date.now();
+    const report = await provision(world.context({ retry: { ...FAST_RETRY, budgetMs: 300 } }), { projects: [bad.id] });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(report.errors).toEqual([
+      { project: bad.id, message: expect.stringMatching(/^project 2 "Bad": export storage: Label Studio answered 502 to POST \/api\/storages\/export\/s3: Bad Gateway \(gave up after \d+ attempts in \d+(\.\d)? s: retry budget 0\.3 s\)$/) },
+    ]);
+    expect(world.ls.storages("export", bad.id)).toEqual([]);
+  });
+
+  it("stops starting projects when the run's budget is spent, and reports each one left", async () => {
+    for (const title of ["One", "Two", "Three"]) world.ls.addProject(title);
+    world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "delay", ms: 400 });
+    const deadline = Date.now() + 200;
+    const report = await provision(world.context({ retry: { ...FAST_RETRY, deadline } }), { projects: "all", concurrency: 1, deadline });
+    expect(report.projects).toEqual([]);
+    expect(report.errors).toEqual([
+      { project: 1, message: expect.stringMatching(/^project 1 "One": export storage: Label Studio GET \/api\/storages\/export\/s3: not sent, the run's time budget is spent$/) },
+      { project: 2, message: `project 2 "Two": not started, the run's time budget is spent` },
+      { project: 3, message: `project 3 "Three": not started, the run's time budget is spent` },
+    ]);
   });
 });
 

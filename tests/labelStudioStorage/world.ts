@@ -2,16 +2,16 @@ import { LabelStudioClient, type LabelStudioClientOptions } from "../../src/labe
 import { s3MarkerWriter } from "../../src/labelStudioStorage/marker";
 import { DEFAULT_IMPORT_REGEX } from "../../src/labelStudioStorage/prefix";
 import type { ProvisionContext } from "../../src/labelStudioStorage/reconcile";
-import type { RetryPolicy } from "../../src/labelStudioStorage/retry";
+import type { RetryOptions } from "../../src/http/retry";
 import type { StorageSettings } from "../../src/labelStudioStorage/types";
 import { makeJwt, startFakeLabelStudio, type FakeLabelStudio, type FakeLabelStudioOptions } from "./fakeLabelStudio";
-import { S3_CREDENTIALS, S3_REGION, startS3Server, type S3Server } from "./s3Server";
+import { S3_CREDENTIALS, S3_REGION, startS3Server, type S3Server, type S3ServerOptions } from "./s3Server";
 
 export const BUCKET = "uploads";
 export const LEGACY_TOKEN = "5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b";
 export const PAT = makeJwt({ token_type: "refresh", exp: Math.floor(Date.now() / 1000) + 86_400 * 365 });
-/** Retries without the production waits. */
-export const FAST_RETRY: RetryPolicy = { retries: 4, minTimeoutMs: 5, maxTimeoutMs: 20 };
+/** Retries without the production waits (a server's Retry-After is still honoured). */
+export const FAST_RETRY: Partial<RetryOptions> = { budgetMs: 3_000, minDelayMs: 5, maxDelayMs: 20 };
 
 /** A real S3-compatible server with our bucket, and a fake Label Studio using it. */
 export interface World {
@@ -23,8 +23,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: FakeLabelStudioOptions = { legacyToken: LEGACY_TOKEN, pat: PAT }): Promise<World> {
-  const s3 = await startS3Server([BUCKET]);
+export async function startWorld(options: FakeLabelStudioOptions = { legacyToken: LEGACY_TOKEN, pat: PAT }, s3Options: S3ServerOptions = {}): Promise<World> {
+  const s3 = await startS3Server([BUCKET], s3Options);
   const ls = await startFakeLabelStudio(options);
   const settings: StorageSettings = {
     bucket: BUCKET,
@@ -45,11 +45,10 @@ export async function startWorld(options: FakeLabelStudioOptions = { legacyToken
     client,
     context: ({ dryRun, ...extra } = {}) => ({
       client: client(extra),
-      markers: s3MarkerWriter(settings, S3_CREDENTIALS),
+      markers: s3MarkerWriter(settings, S3_CREDENTIALS, FAST_RETRY),
       settings,
       credentials: S3_CREDENTIALS,
       dryRun,
-      retry: FAST_RETRY,
     }),
     close: async () => {
       await ls.close();
