@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
