@@ -30,7 +30,9 @@ export interface PlanDiff {
  * identifies them), and for the rest every input that was added, removed or changed. Both plans
  * are masked plans: a secret shows as [secret] on either side and is never compared.
  */
-export function diffPlans(base: Plan, head: Plan): PlanDiff {
+export function diffPlans(basePlan: Plan, headPlan: Plan): PlanDiff {
+  // Compared as JSON, the form a saved plan has (an output that is undefined is no output).
+  const [base, head] = [basePlan, headPlan].map((p) => JSON.parse(JSON.stringify(p)) as Plan);
   const before = byIdentity(base.resources);
   const after = byIdentity(head.resources);
   const modified: ResourceChange[] = [];
@@ -64,25 +66,70 @@ function byIdentity(resources: RegisteredResource[]): Map<string, RegisteredReso
 }
 
 function inputChanges(before: Record<string, unknown>, after: Record<string, unknown>): InputChange[] {
-  return diff(before, after).map((d: Difference) => {
+  const changes: InputChange[] = [];
+  const listed = new Set<string>();
+  for (const d of diff(before, after) as Difference[]) {
+    // A list of plain values (a command line, a list of CIDRs) reads best as one change of the
+    // whole list, not as one line per shifted element.
+    const list = plainListPath(before, after, d.path);
+    if (list) {
+      const path = formatPath(list);
+      if (!listed.has(path)) changes.push({ kind: "change", path, before: valueAt(before, list), after: valueAt(after, list) });
+      listed.add(path);
+      continue;
+    }
     const path = formatPath(d.path);
-    if (d.type === "CREATE") return { kind: "add", path, after: d.value };
-    if (d.type === "REMOVE") return { kind: "remove", path, before: d.oldValue };
-    return { kind: "change", path, before: d.oldValue, after: d.value };
-  });
+    if (d.type === "CREATE") changes.push({ kind: "add", path, after: d.value });
+    else if (d.type === "REMOVE") changes.push({ kind: "remove", path, before: d.oldValue });
+    else changes.push({ kind: "change", path, before: d.oldValue, after: d.value });
+  }
+  return changes;
+}
+
+/** The path of the list of plain values that `path` goes through, if any. */
+function plainListPath(before: unknown, after: unknown, path: Array<string | number>): Array<string | number> | undefined {
+  for (let i = 0; i < path.length; i++) {
+    if (typeof path[i] !== "number") continue;
+    const prefix = path.slice(0, i);
+    const lists = [valueAt(before, prefix), valueAt(after, prefix)].filter(Array.isArray);
+    if (lists.length > 0 && lists.every((l) => l.every((item) => item === null || typeof item !== "object"))) return prefix;
+  }
+  return undefined;
+}
+
+function valueAt(root: unknown, path: Array<string | number>): unknown {
+  let node = root;
+  for (const segment of path) node = node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[segment] : undefined;
+  return node;
 }
 
 function formatPath(path: Array<string | number>): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? `${i === 0 ? "" : "."}${p}` : `[${JSON.stringify(p)}]`)).join("");
 }
 
-const value = (v: unknown): string => (typeof v === "string" && !v.includes("\n") ? JSON.stringify(v) : v !== null && typeof v === "object" ? `\n${indent(toYaml(v), 10)}` : v === undefined ? "(none)" : typeof v === "string" ? `|\n${indent(v, 10)}` : String(v));
+/** A value on one line when it fits there, else as an indented YAML block (a leading newline). */
+function render(v: unknown, depth: number): string {
+  if (v === undefined) return "(none)";
+  if (typeof v === "string" && !v.includes("\n")) return JSON.stringify(v);
+  if (v === null || typeof v !== "object") return typeof v === "string" ? `|\n${indent(v, depth)}` : String(v);
+  return `\n${indent(toYaml(v), depth)}`;
+}
+
+function inputLines(changes: InputChange[]): string[] {
+  return changes.flatMap((c) => {
+    const line = (sign: string, text: string) => `    ${sign} ${c.path}:${text.startsWith("\n") ? "" : " "}${text}`;
+    if (c.kind === "add") return [line("+", render(c.after, 8))];
+    if (c.kind === "remove") return [line("-", render(c.before, 8))];
+    const [before, after] = [render(c.before, 10), render(c.after, 10)];
+    if (!before.includes("\n") && !after.includes("\n")) return [`    ~ ${c.path}: ${before} → ${after}`];
+    const field = (name: string, text: string) => `        ${name}:${text.startsWith("\n") ? "" : " "}${text}`;
+    return [`    ~ ${c.path}:`, field("before", before), field("after", after)];
+  });
+}
 
 export function formatDiff(planDiff: PlanDiff, baseLabel: string): string {
   const { added, removed, modified, outputs, unchanged } = planDiff;
   const lines = [`Plan of ${planDiff.stack} against ${baseLabel}: ${added.length} to add, ${removed.length} to remove, ${modified.length} to change, ${unchanged} unchanged`];
-  const inputLines = (changes: InputChange[]) =>
-    changes.map((c) => (c.kind === "add" ? `    + ${c.path}: ${value(c.after)}` : c.kind === "remove" ? `    - ${c.path}: ${value(c.before)}` : `    ~ ${c.path}: ${value(c.before)} → ${value(c.after)}`));
   for (const r of added) {
     lines.push("", `+ ${r.type} ${r.name}${r.parent ? `  (parent: ${r.parent})` : ""}`);
     if (Object.keys(r.inputs).length > 0) lines.push(indent(toYaml(r.inputs), 4));
