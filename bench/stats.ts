@@ -7,9 +7,9 @@ export function median(values: number[]): number {
 }
 
 /** Wall-clock seconds of one whole process run; throws if it fails. */
-export function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+export function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): number {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], env, encoding: "utf8" });
+  const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], env, encoding: "utf8", cwd });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
   return seconds;

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// The CLI is src/cli/main.ts, run from an esbuild bundle kept fresh by bin/cli-bundle.cjs (which
-// explains when and why), or from source through tsx's CommonJS loader for `oceanid plan`: the
-// same transpile-only, CommonJS semantics `pulumi up` gets from ts-node with tsconfig.pulumi.json.
+// The CLI is src/cli/main.ts (with the Pulumi program, for `oceanid plan`), run from an esbuild
+// bundle kept fresh by bin/cli-bundle.cjs, which explains when and why.
 "use strict";
 require("./cli-bundle.cjs")
-  .loadCli(process.argv)
+  .loadCli()
   .then((cli) => cli.main(process.argv))
   .catch((/** @type {unknown} */ err) => {
     // main() reports every failure of a command itself; reaching here means the CLI failed to load.

@@ -35,12 +35,19 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Turns positions in a stack trace into source positions (set by bin/cli-bundle.cjs for the bundle). */
+let mapStack = (stack: string): string => stack;
+
+export function useStackMapper(mapper: (stack: string) => string): void {
+  mapStack = mapper;
+}
+
 /**
  * What the operator sees when a command fails: a usage error is one line that says what to fix;
  * anything else is our bug, so it comes with its stack trace and a request to report it.
  */
 export function describeFailure(err: unknown): string {
   if (err instanceof UsageError) return `oceanid: ${err.message}\n`;
-  const trace = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  const trace = err instanceof Error ? mapStack(err.stack ?? `${err.name}: ${err.message}`) : String(err);
   return `oceanid: unexpected error (this is a bug in oceanid, please report it with the trace below)\n${trace}\n`;
 }

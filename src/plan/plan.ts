@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { parseConfig } from "../config";
+import { bundledPrograms } from "./bundledPrograms";
 import { runUnderMocks, type RegisteredResource } from "./mockRuntime";
 import { resolveStackConfig, type StackConfigSource } from "./stackConfig";
 
@@ -33,10 +34,18 @@ export async function runPlan(options: PlanOptions): Promise<Plan> {
   const programPath = path.resolve(options.root, options.program ?? "index.ts");
   const { resources, warnings, outputs } = await runUnderMocks(
     { project: raw.project, stack: raw.stack, config: raw.values, secretKeys: raw.secretKeys, showSecrets: options.showSecrets },
-    // require(), as `pulumi up` loads the program.
-    () => require(programPath) as unknown,
+    () => loadProgram(programPath),
   );
   return { stack: raw.stack, resources, warnings, outputs, ...(options.showSecrets ? { secretsShown: true as const } : {}) };
+}
+
+/** Runs the program module: from the CLI bundle when it is there, else require()d as `pulumi up` does. */
+function loadProgram(file: string): unknown {
+  const bundled = bundledPrograms.get(file);
+  if (bundled) return bundled();
+  // TypeScript needs a loader; under tsx (the CLI from source) it is registered already.
+  if (/\.[cm]?ts$/.test(file) && !require.extensions[".ts"]) require("tsx/cjs");
+  return require(file) as unknown;
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
