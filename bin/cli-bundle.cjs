@@ -44,6 +44,13 @@ const FORMAT = 1;
 const BUNDLED_PACKAGES = ["commander", "pg", "pg-connection-string"];
 /** The Pulumi program, compiled into the bundle for `oceanid plan` when the checkout has one. */
 const PROGRAM = "index.ts";
+/** Where bundledProvider() lives; the bundle hands it each dynamic provider compiled ahead of time. */
+const BUNDLED_PROVIDERS = path.join("src", "dynamicProviders", "bundled.ts");
+/**
+ * PROVIDER_BUILD_OPTIONS of src/dynamicProviders/bundled.ts (a test keeps the two equal).
+ * @type {import("esbuild").BuildOptions & { write: false }}
+ */
+const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" };
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
 const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
 
@@ -201,12 +208,56 @@ function removeEarlierBuilds(dir, replaced) {
 }
 
 /**
- * The bundle's entry: the CLI, and the Pulumi program registered for `oceanid plan`, which then
- * runs with the plan code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts).
+ * The source files src/ passes to bundledProvider(), found as written at its call sites:
+ * `bundledProvider(impl, path.join(__dirname, "provider.ts"), ...)`. One written otherwise is
+ * simply built when the plan declares it, as without the bundle.
  * @param {string} root
  */
-function entry(root) {
+function providerSources(root) {
+  /** @type {Set<string>} */
+  const found = new Set();
+  for (const dir of directoriesUnder(path.join(root, "src"))) {
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+      const text = fs.readFileSync(path.join(dir, name), "utf8");
+      for (const match of text.matchAll(/bundledProvider\([^,()]+,\s*path\.join\(__dirname,\s*"([^"]+)"\)/g)) found.add(path.join(dir, match[1] ?? ""));
+    }
+  }
+  return [...found].filter((file) => fs.existsSync(file));
+}
+
+/**
+ * Each dynamic provider's bundle, as bundledProvider() would build it at run time, with every
+ * input recorded for the freshness check.
+ * @param {typeof import("esbuild")} esbuild
+ * @param {string} root
+ * @param {(file: string) => void} record
+ * @returns {Promise<Map<string, string>>}
+ */
+async function buildProviders(esbuild, root, record) {
+  /** @type {Map<string, string>} */
+  const built = new Map();
+  if (!fs.existsSync(path.join(root, BUNDLED_PROVIDERS))) return built;
+  for (const file of providerSources(root)) {
+    const result = await esbuild.build({ ...PROVIDER_BUILD_OPTIONS, entryPoints: [file], metafile: true, absWorkingDir: root });
+    for (const input of Object.keys(result.metafile.inputs)) record(path.resolve(root, input));
+    const output = result.outputFiles?.[0];
+    if (output) built.set(file, output.text);
+  }
+  return built;
+}
+
+/**
+ * The bundle's entry: the CLI, the Pulumi program registered for `oceanid plan`, which then
+ * runs with the plan code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts),
+ * and the dynamic providers compiled ahead of time.
+ * @param {string} root
+ * @param {Map<string, string>} providers
+ */
+function entry(root, providers) {
   const lines = [`module.exports = require(${JSON.stringify(`./${ENTRY}`)});`];
+  for (const [file, code] of providers) {
+    lines.push(`require(${JSON.stringify(`./${BUNDLED_PROVIDERS}`)}).prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
+  }
   const program = path.join(root, PROGRAM);
   if (fs.existsSync(program)) {
     lines.push(`require("./src/plan/bundledPrograms.ts").bundledPrograms.set(${JSON.stringify(program)}, () => require(${JSON.stringify(`./${PROGRAM}`)}));`);
@@ -236,9 +287,10 @@ async function build(root = ROOT, replaced = undefined) {
   const dir = cacheDir(root);
   let result;
   try {
+    const providers = await buildProviders(esbuild, root, record);
     result = await esbuild.build({
       absWorkingDir: root,
-      stdin: { contents: entry(root), resolveDir: root, sourcefile: "oceanid-cli-entry.js", loader: "js" },
+      stdin: { contents: entry(root, providers), resolveDir: root, sourcefile: "oceanid-cli-entry.js", loader: "js" },
       outfile: path.join(dir, "cli.cjs"),
       bundle: true,
       platform: "node",
@@ -380,4 +432,4 @@ async function loadCli(root = ROOT) {
   return run(bundle, file, root);
 }
 
-module.exports = { loadCli, build, isFresh, readStamp, BUNDLED_PACKAGES };
+module.exports = { loadCli, build, isFresh, readStamp, BUNDLED_PACKAGES, PROVIDER_BUILD_OPTIONS };

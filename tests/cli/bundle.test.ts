@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PROVIDER_BUILD_OPTIONS } from "../../src/dynamicProviders/bundled";
 import { runCli } from "../harness/cli";
 
 // bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
@@ -159,6 +160,13 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     expect(bundled.status).toBe(0);
     const map = fs.readFileSync(path.join(copy.cache, `cli.${copy.build()}.map`), "utf8");
     expect((JSON.parse(map) as { sources: string[] }).sources.map((s) => path.resolve(copy.cache, s))).toContain(path.join(copy.root, "index.ts"));
+
+    // The dynamic providers are compiled ahead of time, with bundledProvider()'s own options.
+    const bundleText = fs.readFileSync(copy.bundle, "utf8");
+    for (const area of ["crunchyBridge", "migrations", "labelStudioStorage"]) {
+      expect(bundleText).toContain(`.prebuiltProviders.set(${JSON.stringify(path.join(copy.root, "src", area, "provider.ts"))}, `);
+    }
+    expect((require(path.join(repoRoot, "bin", "cli-bundle.cjs")) as { PROVIDER_BUILD_OPTIONS: unknown }).PROVIDER_BUILD_OPTIONS).toEqual(PROVIDER_BUILD_OPTIONS);
 
     // The same program from source: another --program path is require()d through tsx.
     fs.copyFileSync(path.join(copy.root, "index.ts"), path.join(copy.root, "program-copy.ts"));
