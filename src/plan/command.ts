@@ -64,6 +64,8 @@ async function runPlanCommand(flags: PlanFlags, escFiles: string[]): Promise<voi
       const { diffPlans, formatDiff } = require("./diff") as typeof import("./diff");
       process.stdout.write(`${formatDiff(diffPlans(basePlan, plan), base.label)}\n`);
     } else if (flags.json) {
+      // In the JSON too, but stdout is often a file: the warnings also go where a person sees them.
+      for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     } else {
       process.stdout.write(`${formatSummary(plan)}\n${flags.full ? `\n${formatPlan(plan)}` : `\nEvery input of every resource: oceanid plan --stack ${flags.stack} --full`}\n`);
