@@ -20,12 +20,20 @@
 //   process sees.
 // - Stack traces name src/**/*.ts lines, as under tsx: frames in the bundle are mapped through
 //   its source map, read only when a stack is printed.
-// - `oceanid plan` runs from source through tsx, as before: it require()s the Pulumi program,
-//   which must share src/config.ts and friends with the plan code and be compiled with tsconfig
-//   semantics, as `pulumi up` does. So does every command when esbuild cannot build.
+// - The Pulumi program (index.ts) is in the bundle too, registered for `oceanid plan`: it shares
+//   src/config.ts and friends with the plan code, compiled as one with tsconfig.json (transpile
+//   only, as `pulumi up` compiles it). Through tsx the plan paid ~1 s for the loader, transpiling
+//   and source-mapping every stack the SDK captures. Another --program is require()d via tsx.
+// - Every command runs from source through tsx when esbuild cannot build.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
+
+// Type-checked with the rest (tsconfig.json checkJs); these types are the file's data shapes.
+/** @typedef {[mtimeMs: number, size: number] | null} StatKey */
+/** @typedef {{ format: number, root: string, build: string, files: Array<[string, StatKey]> }} Stamp */
+/** @typedef {{ text: string, stamp: Stamp, map: () => string }} Bundle */
+/** @typedef {{ main(argv: string[]): Promise<void>, useStackMapper(mapper: (stack: string) => string): void }} CliModule */
 
 const ROOT = path.resolve(__dirname, "..");
 const ENTRY = path.join("src", "cli", "main.ts");
@@ -34,22 +42,38 @@ const HEADER = "// oceanid-cli-bundle ";
 const FORMAT = 1;
 /** Packages imported from src/ that are bundled, together with every package they import. */
 const BUNDLED_PACKAGES = ["commander", "pg", "pg-connection-string"];
-/** Subcommands that always run from source through tsx (see above). */
-const SOURCE_COMMANDS = ["plan"];
+/** The Pulumi program, compiled into the bundle for `oceanid plan` when the checkout has one. */
+const PROGRAM = "index.ts";
+/** Where bundledProvider() lives; the bundle hands it each dynamic provider compiled ahead of time. */
+const BUNDLED_PROVIDERS = path.join("src", "dynamicProviders", "bundled.ts");
+/**
+ * PROVIDER_BUILD_OPTIONS of src/dynamicProviders/bundled.ts (a test keeps the two equal).
+ * @type {import("esbuild").BuildOptions & { write: false }}
+ */
+const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" };
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
-const BUILD_SETTINGS = ["package.json", "tsconfig.json", path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
+const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
 
+/** @param {string} root */
 function cacheDir(root) {
   return process.env.OCEANID_CLI_CACHE ? path.resolve(process.env.OCEANID_CLI_CACHE) : path.join(root, "node_modules", ".cache", "oceanid");
 }
 
-/** `[mtimeMs, size]` of a file or directory, or null when it does not exist. */
+/**
+ * `[mtimeMs, size]` of a file or directory, or null when it does not exist.
+ * @param {string} file
+ * @returns {StatKey}
+ */
 function statKey(file) {
   const s = fs.statSync(file, { throwIfNoEntry: false });
   return s ? [s.mtimeMs, s.size] : null;
 }
 
-/** The bundle's stamp: `{ format, root, build, files: [[relativePath, [mtimeMs, size] | null]] }`. */
+/**
+ * The bundle's stamp, from its first line; undefined when there is none. Checked by isFresh().
+ * @param {string} text
+ * @returns {Stamp | undefined}
+ */
 function readStamp(text) {
   if (!text.startsWith(HEADER)) return undefined;
   try {
@@ -59,7 +83,11 @@ function readStamp(text) {
   }
 }
 
-/** Whether every file and directory the bundle was built from is still exactly as recorded. */
+/**
+ * Whether every file and directory the bundle was built from is still exactly as recorded.
+ * @param {Stamp | undefined} stamp
+ * @param {string} root
+ */
 function isFresh(stamp, root) {
   if (!stamp || stamp.format !== FORMAT || stamp.root !== root || !Array.isArray(stamp.files) || typeof stamp.build !== "string" || !/^[0-9a-z]+$/.test(stamp.build)) return false;
   try {
@@ -73,6 +101,10 @@ function isFresh(stamp, root) {
   return true;
 }
 
+/**
+ * @param {string} dir
+ * @param {string[]} out
+ */
 function directoriesUnder(dir, out = []) {
   out.push(dir);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -81,16 +113,26 @@ function directoriesUnder(dir, out = []) {
   return out;
 }
 
+/** @param {string} specifier */
 function packageName(specifier) {
   const parts = specifier.split("/");
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
+/**
+ * @param {string} file
+ * @returns {import("esbuild").Loader}
+ */
 function loaderFor(file) {
   return /\.[cm]?ts$/.test(file) ? "ts" : /\.tsx$/.test(file) ? "tsx" : file.endsWith(".json") ? "json" : "js";
 }
 
-/** esbuild plugin: records inputs, decides bundled vs external packages, keeps __dirname right. */
+/**
+ * esbuild plugin: records inputs, decides bundled vs external packages, keeps __dirname right.
+ * @param {string} root
+ * @param {(file: string) => void} record
+ * @returns {import("esbuild").Plugin}
+ */
 function plugin(root, record) {
   const srcDir = path.join(root, "src") + path.sep;
   return {
@@ -98,7 +140,7 @@ function plugin(root, record) {
     setup(build) {
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         // Inside a bundled package everything it imports is bundled too (builtins stay external).
-        if (!args.importer.startsWith(srcDir)) return undefined;
+        if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         if (args.path.startsWith("node:") || !BUNDLED_PACKAGES.includes(packageName(args.path))) return { path: args.path, external: true };
         return undefined;
       });
@@ -110,7 +152,7 @@ function plugin(root, record) {
       // __dirname/__filename of a bundled source file would be the cache directory's: give each
       // file its own (on its first line, so line numbers stay the same).
       build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
-        if (!args.path.startsWith(srcDir)) return undefined;
+        if (!args.path.startsWith(srcDir) && args.path !== path.join(root, PROGRAM)) return undefined;
         const text = await fs.promises.readFile(args.path, "utf8");
         if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
         const prefix = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)}; `;
@@ -128,7 +170,11 @@ function plugin(root, record) {
   };
 }
 
-/** Writes `data` to `file` through a temp file and a rename; false when the cache is not writable. */
+/**
+ * Writes `data` to `file` through a temp file and a rename; false when the cache is not writable.
+ * @param {string} file
+ * @param {string | Buffer} data
+ */
 function writeAtomically(file, data) {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -145,6 +191,8 @@ function writeAtomically(file, data) {
 /**
  * Deletes the map and code cache of the build this one replaced, and those of any other build
  * older than an hour (left by concurrent first runs). Best effort: a run may still be using them.
+ * @param {string} dir
+ * @param {string | undefined} replaced
  */
 function removeEarlierBuilds(dir, replaced) {
   try {
@@ -160,11 +208,74 @@ function removeEarlierBuilds(dir, replaced) {
 }
 
 /**
+ * The source files src/ passes to bundledProvider(), found as written at its call sites:
+ * `bundledProvider(impl, path.join(__dirname, "provider.ts"), ...)`. One written otherwise is
+ * simply built when the plan declares it, as without the bundle.
+ * @param {string} root
+ */
+function providerSources(root) {
+  /** @type {Set<string>} */
+  const found = new Set();
+  for (const dir of directoriesUnder(path.join(root, "src"))) {
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+      const text = fs.readFileSync(path.join(dir, name), "utf8");
+      for (const match of text.matchAll(/bundledProvider\([^,()]+,\s*path\.join\(__dirname,\s*"([^"]+)"\)/g)) found.add(path.join(dir, match[1] ?? ""));
+    }
+  }
+  return [...found].filter((file) => fs.existsSync(file));
+}
+
+/**
+ * Each dynamic provider's bundle, as bundledProvider() would build it at run time, with every
+ * input recorded for the freshness check.
+ * @param {typeof import("esbuild")} esbuild
+ * @param {string} root
+ * @param {(file: string) => void} record
+ * @returns {Promise<Map<string, string>>}
+ */
+async function buildProviders(esbuild, root, record) {
+  /** @type {Map<string, string>} */
+  const built = new Map();
+  if (!fs.existsSync(path.join(root, BUNDLED_PROVIDERS))) return built;
+  for (const file of providerSources(root)) {
+    const result = await esbuild.build({ ...PROVIDER_BUILD_OPTIONS, entryPoints: [file], metafile: true, absWorkingDir: root });
+    for (const input of Object.keys(result.metafile.inputs)) record(path.resolve(root, input));
+    const output = result.outputFiles?.[0];
+    if (output) built.set(file, output.text);
+  }
+  return built;
+}
+
+/**
+ * The bundle's entry: the CLI, the Pulumi program registered for `oceanid plan`, which then
+ * runs with the plan code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts),
+ * and the dynamic providers compiled ahead of time.
+ * @param {string} root
+ * @param {Map<string, string>} providers
+ */
+function entry(root, providers) {
+  const lines = [`module.exports = require(${JSON.stringify(`./${ENTRY}`)});`];
+  for (const [file, code] of providers) {
+    lines.push(`require(${JSON.stringify(`./${BUNDLED_PROVIDERS}`)}).prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
+  }
+  const program = path.join(root, PROGRAM);
+  if (fs.existsSync(program)) {
+    lines.push(`require("./src/plan/bundledPrograms.ts").bundledPrograms.set(${JSON.stringify(program)}, () => require(${JSON.stringify(`./${PROGRAM}`)}));`);
+  }
+  return lines.join("\n");
+}
+
+/**
  * Bundles the CLI and saves it when the cache is writable, in place of build `replaced`.
  * Returns `{ text, stamp, map }`: the bundle (stamp first) and a function giving its source map.
+ * @param {string} root
+ * @param {string | undefined} replaced
+ * @returns {Promise<Bundle>}
  */
 async function build(root = ROOT, replaced = undefined) {
+  /** @type {Map<string, StatKey>} */
   const recorded = new Map();
+  /** @param {string} file */
   const record = (file) => {
     const rel = path.relative(root, file);
     if (!recorded.has(rel)) recorded.set(rel, statKey(file));
@@ -176,9 +287,10 @@ async function build(root = ROOT, replaced = undefined) {
   const dir = cacheDir(root);
   let result;
   try {
+    const providers = await buildProviders(esbuild, root, record);
     result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: [path.join(root, ENTRY)],
+      stdin: { contents: entry(root, providers), resolveDir: root, sourcefile: "oceanid-cli-entry.js", loader: "js" },
       outfile: path.join(dir, "cli.cjs"),
       bundle: true,
       platform: "node",
@@ -194,7 +306,13 @@ async function build(root = ROOT, replaced = undefined) {
   } finally {
     await esbuild.stop();
   }
-  const output = (ext) => result.outputFiles.find((f) => f.path.endsWith(ext)).text;
+  const files = result.outputFiles;
+  /** @param {string} ext */
+  const output = (ext) => {
+    const found = files.find((f) => f.path.endsWith(ext));
+    if (!found) throw new Error(`esbuild wrote no ${ext}`);
+    return found.text;
+  };
   const stamp = { format: FORMAT, root, build: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, files: [...recorded] };
   const text = `${HEADER}${JSON.stringify(stamp)}\n${output(".cjs")}`;
   const map = output(".map");
@@ -204,38 +322,42 @@ async function build(root = ROOT, replaced = undefined) {
 }
 
 /**
- * Formats stacks as V8 does, with frames in the bundle mapped to the source file, line and column
- * they came from. The map is read the first time such a frame is printed.
+ * A function that rewrites positions in the bundle (`file:line:column`) in a printed stack trace
+ * to the source file, line and column they came from. Applied when a trace is printed, not as
+ * Error.prepareStackTrace: the Pulumi SDK reads `new Error().stack` for every resource and promise
+ * it creates, and mapping each of those cost the plan ~0.4 s. The map is read on first use.
+ * @param {string} file
+ * @param {() => string} readMap
+ * @returns {(stack: string) => string}
  */
-function mapStackTraces(file, readMap) {
+function stackMapper(file, readMap) {
+  /** @type {import("node:module").SourceMap | null | undefined} */
   let sourceMap;
-  const toSource = (frame) => {
-    const text = frame.toString();
-    if (frame.getFileName() !== file || sourceMap === null) return text;
-    try {
-      sourceMap ??= new (require("node:module").SourceMap)(JSON.parse(readMap()));
-    } catch {
-      sourceMap = null;
-      return text;
-    }
-    // Line 1 of the file is the stamp, which esbuild's map does not know about.
-    const entry = sourceMap.findEntry(frame.getLineNumber() - 2, frame.getColumnNumber() - 1);
-    if (!entry || !entry.originalSource) return text;
-    const source = path.resolve(path.dirname(file), entry.originalSource);
-    return text.replace(`${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`);
-  };
-  Error.prepareStackTrace = (error, frames) => {
-    let header;
-    try {
-      header = Error.prototype.toString.call(error);
-    } catch {
-      header = "Error";
-    }
-    return [header, ...frames.map((frame) => `    at ${toSource(frame)}`)].join("\n");
-  };
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const position = new RegExp(`${escaped}:(\\d+):(\\d+)`, "g");
+  return (stack) =>
+    stack.replace(position, (text, line, column) => {
+      if (sourceMap === null) return text;
+      try {
+        sourceMap ??= new (require("node:module").SourceMap)(JSON.parse(readMap()));
+      } catch {
+        sourceMap = null;
+        return text;
+      }
+      // Line 1 of the file is the stamp, which esbuild's map does not know about.
+      const entry = sourceMap.findEntry(Number(line) - 2, Number(column) - 1);
+      if (!entry || !("originalSource" in entry) || !entry.originalSource) return text;
+      return `${path.resolve(path.dirname(file), entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
 }
 
-/** Runs the bundle as the module `file`; its require() resolves packages as src/cli/main.ts would. */
+/**
+ * Runs the bundle as the module `file`; its require() resolves packages as src/cli/main.ts would.
+ * @param {Bundle} bundle
+ * @param {string} file
+ * @param {string} root
+ * @returns {CliModule}
+ */
 function run(bundle, file, root) {
   const Module = require("node:module");
   const vm = require("node:vm");
@@ -253,44 +375,55 @@ function run(bundle, file, root) {
     // At exit the cache also holds the functions this run compiled, not just the top level.
     process.once("exit", () => writeAtomically(cacheFile, script.createCachedData()));
   }
-  mapStackTraces(file, bundle.map);
-  const mod = new Module(file, module);
+  const mod = new Module(file, /** @type {import("node:module")} */ (/** @type {unknown} */ (module)));
   mod.filename = file;
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(path.join(root, ENTRY)), mod, file, dir);
   mod.loaded = true;
-  return mod.exports;
+  /** @type {CliModule} */
+  const cli = mod.exports;
+  cli.useStackMapper(stackMapper(file, bundle.map));
+  return cli;
 }
 
+/**
+ * @param {string} root
+ * @returns {CliModule}
+ */
 function fromSource(root) {
-  require("tsx/cjs");
+  require("tsx/cjs/api").register();
   return require(path.join(root, ENTRY));
 }
 
-/** The subcommand: the first argument that is not an option (the program has no options of its own). */
-function subcommand(argv) {
-  return argv.slice(2).find((arg) => !arg.startsWith("-"));
-}
-
-/** The bundle in the cache: `{ text, stamp, map, fresh }`, or undefined when there is none. */
+/**
+ * The bundle in the cache when it is fresh: every file it was built from is as recorded.
+ * @param {string} file
+ * @param {string} root
+ * @returns {{ fresh: Bundle | undefined, replaced: string | undefined }} the fresh bundle, or the build id of the stale one
+ */
 function cachedBundle(file, root) {
   let text;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    return undefined;
+    return { fresh: undefined, replaced: undefined };
   }
   const stamp = readStamp(text);
-  return { text, stamp, map: () => fs.readFileSync(path.join(path.dirname(file), `cli.${stamp.build}.map`), "utf8"), fresh: isFresh(stamp, root) };
+  if (!stamp || !isFresh(stamp, root)) return { fresh: undefined, replaced: stamp?.build };
+  return { fresh: { text, stamp, map: () => fs.readFileSync(path.join(path.dirname(file), `cli.${stamp.build}.map`), "utf8") }, replaced: undefined };
 }
 
-/** The CLI module (exports `main`): from the bundle when it is fresh, rebuilt when it is not. */
-async function loadCli(argv = process.argv, root = ROOT) {
-  if (SOURCE_COMMANDS.includes(subcommand(argv))) return fromSource(root);
+/**
+ * The CLI module (exports `main`): from the bundle when it is fresh, rebuilt when it is not.
+ * @param {string} root
+ * @returns {Promise<CliModule>}
+ */
+async function loadCli(root = ROOT) {
   const file = path.join(cacheDir(root), "cli.cjs");
-  let bundle = cachedBundle(file, root);
-  if (!bundle?.fresh) {
+  const cached = cachedBundle(file, root);
+  let bundle = cached.fresh;
+  if (!bundle) {
     try {
-      bundle = await build(root, bundle?.stamp?.build);
+      bundle = await build(root, cached.replaced);
     } catch {
       // No esbuild, or sources it cannot build: tsx gives the same result (or error) as before.
       return fromSource(root);
@@ -299,4 +432,4 @@ async function loadCli(argv = process.argv, root = ROOT) {
   return run(bundle, file, root);
 }
 
-module.exports = { loadCli, build, isFresh, readStamp, subcommand, BUNDLED_PACKAGES };
+module.exports = { loadCli, build, isFresh, readStamp, BUNDLED_PACKAGES, PROVIDER_BUILD_OPTIONS };

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The CLI is src/cli/main.ts, run from an esbuild bundle kept fresh by bin/cli-bundle.cjs (which
-// explains when and why), or from source through tsx's CommonJS loader for `oceanid plan`: the
-// same transpile-only, CommonJS semantics `pulumi up` gets from ts-node with tsconfig.pulumi.json.
+// The CLI is src/cli/main.ts (with the Pulumi program, for `oceanid plan`), run from an esbuild
+// bundle kept fresh by bin/cli-bundle.cjs, which explains when and why.
+"use strict";
 require("./cli-bundle.cjs")
-  .loadCli(process.argv)
+  .loadCli()
   .then((cli) => cli.main(process.argv))
-  .catch((err) => {
-    process.stderr.write(`oceanid: ${err && err.stack ? err.stack : err}\n`);
+  .catch((/** @type {unknown} */ err) => {
+    // main() reports every failure of a command itself; reaching here means the CLI failed to load.
+    const trace = err instanceof Error ? (err.stack ?? String(err)) : String(err);
+    process.stderr.write(`oceanid: unexpected error (this is a bug in oceanid, please report it with the trace below)\n${trace}\n`);
     process.exitCode = 1;
   });

@@ -284,8 +284,16 @@ export function parseConfig(raw: RawConfig): ParsedConfig {
       continue;
     }
     const isSecret = raw.secretKeys.has(fullKey);
-    if (/\$\{[^}]*\}/.test(value)) {
-      problems.push({ path: escPath(key), message: "holds an unresolved ${...} interpolation; interpolation only happens inside ESC environments: define the value in the environment (esc/) instead of the stack file" });
+    const unresolved = [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[0]);
+    if (unresolved.length > 0) {
+      problems.push({
+        path: escPath(key),
+        message: `holds ${unresolved.join(", ")}, which does not resolve: define the value it names in the ESC environment or one of its imports (interpolation only happens inside ESC environments, never in the stack file)`,
+      });
+      continue;
+    }
+    if (spec.default === undefined && spec.type === "string" && value.trim() === "") {
+      problems.push({ path: escPath(key), message: `is set but empty: ${spec.description} Give it a value in the stack's ESC environment under values.pulumiConfig${spec.secret ? " as fn::secret" : ""}` });
       continue;
     }
     if (spec.secret && !isSecret && value !== "") {
@@ -342,8 +350,11 @@ export function parseConfig(raw: RawConfig): ParsedConfig {
   const cleandataUrl = decoded.get(cleandataKey) as string | undefined;
   const labelStudioDb = labelStudioUrl ? parsePostgresUrl(labelStudioUrl) : undefined;
   const cleandataDb = cleandataUrl ? parsePostgresUrl(cleandataUrl) : undefined;
+  // Each URL is blamed for naming the other's database; only a tie with neither name is ambiguous.
   if (cleandataDb && cleandataDb.database === "labelfish") {
     problems.push({ path: escPath(cleandataKey), message: "names the labelfish database, which belongs to Label Studio; point it at the cleandata database" });
+  } else if (labelStudioDb && labelStudioDb.database === "cleandata") {
+    problems.push({ path: escPath("labelStudioDbUrl"), message: "names the cleandata database, which belongs to the cleandata pipeline; point it at Label Studio's own database (labelfish)" });
   } else if (cleandataDb && labelStudioDb && cleandataDb.database === labelStudioDb.database && cleandataDb.host === labelStudioDb.host) {
     problems.push({ path: escPath(cleandataKey), message: `names the same database as labelStudioDbUrl (${labelStudioDb.database} on ${labelStudioDb.host}); the two databases are isolated by design: use cleandata` });
   }

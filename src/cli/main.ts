@@ -6,9 +6,7 @@ import { registerFirewallCommand } from "../crunchyBridge/command";
 import { registerSmokeCommand } from "../smoke/command";
 import { registerProvisionCommand } from "../labelStudioStorage/command";
 import { registerPolicyCommand } from "../policy/command";
-
-/** Errors a command raises for bad input: printed as-is, exit status 1, no stack trace. */
-export class UsageError extends Error {}
+import { UsageError } from "./errors";
 
 export function buildProgram(): Command {
   const program = new Command("oceanid")
@@ -34,8 +32,24 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`oceanid: ${message}\n`);
+    process.stderr.write(describeFailure(err));
     process.exitCode = 1;
   }
+}
+
+/** Turns positions in a stack trace into source positions (set by bin/cli-bundle.cjs for the bundle). */
+let mapStack = (stack: string): string => stack;
+
+export function useStackMapper(mapper: (stack: string) => string): void {
+  mapStack = mapper;
+}
+
+/**
+ * What the operator sees when a command fails: a usage error is one line that says what to fix;
+ * anything else is our bug, so it comes with its stack trace and a request to report it.
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof UsageError) return `oceanid: ${err.message}\n`;
+  const trace = err instanceof Error ? mapStack(err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  return `oceanid: unexpected error (this is a bug in oceanid, please report it with the trace below)\n${trace}\n`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 import { isCidrError, normaliseCidr } from "./cidr";
 import { API_KEY_ENV, createClient, DEFAULT_API_URL, isCrunchyBridgeError } from "./client";
 import { planReconcile, type LiveRule, type ReconcilePlan } from "./plan";

@@ -8,6 +8,15 @@ const METHODS: Method[] = ["configure", "check", "diff", "create", "read", "upda
 const providers = new Map<string, Provider>();
 
 /**
+ * Provider bundles compiled ahead of time, by source file: bin/cli-bundle.cjs builds them with
+ * PROVIDER_BUILD_OPTIONS when it bundles the CLI, so `oceanid plan` starts no esbuild process.
+ */
+export const prebuiltProviders = new Map<string, string>();
+
+/** How a provider's source file is bundled (here, or ahead of time by bin/cli-bundle.cjs). */
+export const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" } as const;
+
+/**
  * `implementation`, the dynamic provider exported as `exportName` by `sourceFile`, carried to the provider host as
  * one esbuild bundle (a string) that a small loader evaluates there, instead of as the captured
  * closures of its functions.
@@ -26,16 +35,19 @@ export function bundledProvider<P extends Provider>(implementation: P, sourceFil
   const cached = providers.get(key);
   if (cached) return cached as P;
 
-  // Loaded only when a dynamic resource is declared.
-  const esbuild = require("esbuild") as typeof import("esbuild");
-  const { outputFiles } = esbuild.buildSync({ entryPoints: [sourceFile], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" });
-  const code = outputFiles[0].text;
+  const code = prebuiltProviders.get(sourceFile) ?? buildProvider(sourceFile);
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const id = `${exportName}@${createHash("sha256").update(code).digest("hex").slice(0, 16)}`;
   // Methods may live on a class prototype, so ask `in`, not Object.keys.
   const provider = loaderProvider(code, id, exportName, METHODS.filter((method) => typeof implementation[method] === "function"));
   providers.set(key, provider);
   return provider as P;
+}
+
+function buildProvider(sourceFile: string): string {
+  // Loaded only when a dynamic resource is declared.
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  return esbuild.buildSync({ ...PROVIDER_BUILD_OPTIONS, entryPoints: [sourceFile] }).outputFiles[0].text;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 import { LabelStudioClient } from "./client";
 import { CREDENTIAL_ENV, STORAGE_DEFAULTS } from "./defaults";
 import { isLabelStudioApiError, isNetworkError } from "./errors";

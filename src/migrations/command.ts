@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 import { isMigrationError } from "./errors";
 
 // Runner, pg and libpg-query are required inside the actions: `oceanid --help` and the other

@@ -20,13 +20,15 @@ export const localEnvironments =
 
 /**
  * Evaluates an ESC environment definition offline: `imports`, `values`, `${path}`
- * interpolation and `fn::secret`. Providers such as `fn::open::aws-login` only run inside
+ * interpolation and `fn::secret`. A reference that does not resolve is left in the text as
+ * written, so the config check reports it with every other problem of the stack at once
+ * (under the key that holds it) instead of stopping at the first. Providers such as `fn::open::aws-login` only run inside
  * Pulumi ESC; for those, `esc env open ENV --format json` output is accepted instead.
  * Returns the environment's values with secrets wrapped in {@link SecretValue}.
  */
 export function evaluateEnvironmentFile(file: string, locate: EnvironmentLocator, seen: string[] = []): Record<string, unknown> {
   if (seen.includes(file)) throw new EscError(`${file}: import cycle (${[...seen, file].join(" → ")})`);
-  if (!fs.existsSync(file)) throw new EscError(`${file}: environment definition not found; create it (see esc/) or pass the environment with --env-file`);
+  if (!fs.existsSync(file)) throw new EscError(`${file}: environment definition not found; create it (see esc/) or pass the environment with --esc-file`);
   const text = fs.readFileSync(file, "utf8");
   let doc: unknown;
   try {
@@ -72,7 +74,7 @@ function resolveNode(node: unknown, root: Record<string, unknown>, file: string,
     const [fn] = Object.keys(node);
     if (fn === "fn::secret") return new SecretValue(unwrapSecrets(resolveNode(node[fn], root, file, resolving)));
     throw new EscError(
-      `${file}: ${fn} is evaluated by Pulumi ESC and cannot run offline; pass the output of \`esc env open <org>/<project>/<env> --format json\` with --env-file instead`,
+      `${file}: ${fn} is evaluated by Pulumi ESC and cannot run offline; pass the output of \`esc env open <org>/<project>/<env> --format json\` with --esc-file instead`,
     );
   }
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, root, file, resolving)]));
@@ -82,16 +84,23 @@ const INTERPOLATION = /\$\{([^}]+)\}/g;
 
 function interpolate(text: string, root: Record<string, unknown>, file: string, resolving: string[]): unknown {
   const whole = /^\$\{([^}]+)\}$/.exec(text);
-  if (whole) return lookup(whole[1].trim(), root, file, resolving);
+  if (whole) {
+    const value = lookup(whole[1].trim(), root, file, resolving);
+    return value === UNRESOLVED ? text : value;
+  }
   let secret = false;
-  const result = text.replace(INTERPOLATION, (_, reference: string) => {
+  const result = text.replace(INTERPOLATION, (written, reference: string) => {
     const value = lookup(reference.trim(), root, file, resolving);
+    if (value === UNRESOLVED) return written;
     if (value instanceof SecretValue) secret = true;
     const plain = unwrapSecrets(value);
     return typeof plain === "string" ? plain : JSON.stringify(plain);
   });
   return secret ? new SecretValue(result) : result;
 }
+
+/** What lookup() returns for a reference with no value behind it. */
+const UNRESOLVED = Symbol("unresolved");
 
 function lookup(reference: string, root: Record<string, unknown>, file: string, resolving: string[]): unknown {
   if (resolving.includes(reference)) throw new EscError(`${file}: \${${reference}} refers to itself (${[...resolving, reference].join(" → ")})`);
@@ -101,7 +110,7 @@ function lookup(reference: string, root: Record<string, unknown>, file: string, 
     const container = node instanceof SecretValue ? node.value : node;
     if (Array.isArray(container) && /^\d+$/.test(segment)) node = container[Number(segment)];
     else if (isObject(container) && segment in container) node = container[segment];
-    else throw new EscError(`${file}: \${${reference}} does not resolve: no value at ${reference} in this environment or its imports`);
+    else return UNRESOLVED;
   }
   return resolveNode(node, root, file, [...resolving, reference]);
 }

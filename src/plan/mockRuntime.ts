@@ -23,6 +23,8 @@ export interface MockRunOptions {
 
 export interface MockRun {
   resources: RegisteredResource[];
+  /** What the program logged with pulumi.log.warn, in order, each once. */
+  warnings: string[];
   /** Stack outputs (the program module's exports), masked like the inputs. */
   outputs: Record<string, unknown>;
 }
@@ -31,6 +33,8 @@ export interface MockRun {
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** How the SDK's log module prints a warning when no engine is connected (sdk/nodejs/log/index.ts). */
+const SDK_WARNING = "warning: [runtime] ";
 
 /**
  * Values a real provider computes on create, for the few outputs other resources consume.
@@ -79,15 +83,41 @@ export async function runUnderMocks(options: MockRunOptions, program: () => unkn
   };
 
   let exported: Record<string, unknown> = {};
-  await pulumi.runtime.runInPulumiStack(async () => {
-    exported = { ...((await program()) as Record<string, unknown>) };
-    return exported;
-  });
-  await pulumi.runtime.disconnect();
+  const warnings = new Set<string>();
+  // With no engine to send them to (mock mode), the SDK prints pulumi.log.warn() messages through
+  // console.warn with this prefix; they are collected for the plan's summary instead.
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (text.startsWith(SDK_WARNING)) warnings.add(text.slice(SDK_WARNING.length));
+    else consoleWarn(...args);
+  };
+  // A program that throws rejects runInPulumiStack and, later, promises of the stack resource
+  // that nothing awaits: those copies of the same error are dropped (the first is reported).
+  let programError: unknown;
+  const dropSecondCopy = (reason: unknown) => {
+    if (reason !== programError) throw reason;
+  };
+  process.on("unhandledRejection", dropSecondCopy);
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        exported = { ...((await program()) as Record<string, unknown>) };
+      } catch (err) {
+        programError = err;
+        throw err;
+      }
+      return exported;
+    });
+    await pulumi.runtime.disconnect();
+  } finally {
+    console.warn = consoleWarn;
+    if (programError === undefined) process.off("unhandledRejection", dropSecondCopy);
+  }
   for (const resource of resources) resource.parent = parents.get(`${resource.type}::${resource.name}`) ?? null;
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value, reveal);
-  return { resources, outputs };
+  return { resources, warnings: [...warnings], outputs };
 }
 
 async function resolveOutput(value: unknown, reveal: boolean): Promise<unknown> {

@@ -1,4 +1,6 @@
+import * as path from "node:path";
 import type { Command } from "commander";
+import { findProjectRoot } from "./projectRoot";
 
 export function registerSchemaCommand(program: Command): void {
   program
@@ -10,7 +12,7 @@ export function registerSchemaCommand(program: Command): void {
       const fs = require("node:fs") as typeof import("node:fs");
       const YAML = require("yaml") as typeof import("yaml");
       const { projectConfigSchema } = require("./projectSchema") as typeof import("./projectSchema");
-      const file = "Pulumi.yaml";
+      const file = path.join(findProjectRoot(process.cwd()), "Pulumi.yaml");
       const before = fs.readFileSync(file, "utf8");
       const doc = YAML.parseDocument(before);
       const config = doc.get("config") as InstanceType<typeof YAML.YAMLMap>;

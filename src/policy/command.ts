@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 import type { StackConfigSource } from "../plan/stackConfig";
 import type { SavedPlan } from "./plan";
 

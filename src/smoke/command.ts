@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/errors";
 import { canonicalIp } from "./checks";
 import { runEgressSmoke } from "./egress";
 import { kubectlRunner } from "./kubectl";

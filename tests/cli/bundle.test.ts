@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PROVIDER_BUILD_OPTIONS } from "../../src/dynamicProviders/bundled";
 import { runCli } from "../harness/cli";
 
 // bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
@@ -30,9 +31,12 @@ interface Copy {
   build(): string | undefined;
 }
 
-function copyOfRepository(cache?: string): Copy {
+const CLI_FILES = ["bin", "src", "package.json", "tsconfig.json"];
+const PROJECT_FILES = [...CLI_FILES, "index.ts", "sql", "esc", "Pulumi.yaml", "Pulumi.prod.yaml"];
+
+function copyOfRepository(cache?: string, entries = CLI_FILES): Copy {
   const root = temporaryDirectory("oceanid-bundle-");
-  for (const entry of ["bin", "src", "package.json", "tsconfig.json"]) fs.cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true });
+  for (const entry of entries) fs.cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true });
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
   const cacheDir = cache ?? path.join(root, "cache");
   const bundle = path.join(cacheDir, "cli.cjs");
@@ -146,14 +150,39 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     fs.writeFileSync(file, lines.join("\n"));
     const run = await copy.run(["migrate", "--domain", "boom", "--database-url", "postgresql://u@127.0.0.1:1/cleandata"]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`oceanid: Error: boom\n    at runMigrate (${file}:${at + 2}:`);
+    expect(run.stderr).toContain(`oceanid: unexpected error (this is a bug in oceanid, please report it with the trace below)\nError: boom\n    at runMigrate (${file}:${at + 2}:`);
   });
 
-  it("runs `oceanid plan` from source through tsx, without building", async () => {
-    const copy = copyOfRepository();
-    const run = await copy.run(["plan", "--help"]);
-    expect(run).toMatchObject({ status: 0, stderr: "" });
-    expect(run.stdout).toContain("Offline plan");
-    expect(copy.build()).toBeUndefined();
+  it("runs `oceanid plan` with the program in the bundle, planning what tsx plans from source", async () => {
+    const copy = copyOfRepository(undefined, PROJECT_FILES);
+    const bundled = await copy.run(["plan", "--stack", "prod", "--json"]);
+    expect(bundled.stderr).toBe("");
+    expect(bundled.status).toBe(0);
+    const map = fs.readFileSync(path.join(copy.cache, `cli.${copy.build()}.map`), "utf8");
+    expect((JSON.parse(map) as { sources: string[] }).sources.map((s) => path.resolve(copy.cache, s))).toContain(path.join(copy.root, "index.ts"));
+
+    // The dynamic providers are compiled ahead of time, with bundledProvider()'s own options.
+    const bundleText = fs.readFileSync(copy.bundle, "utf8");
+    for (const area of ["crunchyBridge", "migrations", "labelStudioStorage"]) {
+      expect(bundleText).toContain(`.prebuiltProviders.set(${JSON.stringify(path.join(copy.root, "src", area, "provider.ts"))}, `);
+    }
+    expect((require(path.join(repoRoot, "bin", "cli-bundle.cjs")) as { PROVIDER_BUILD_OPTIONS: unknown }).PROVIDER_BUILD_OPTIONS).toEqual(PROVIDER_BUILD_OPTIONS);
+
+    // The same program from source: another --program path is require()d through tsx.
+    fs.copyFileSync(path.join(copy.root, "index.ts"), path.join(copy.root, "program-copy.ts"));
+    const fromSource = await copy.run(["plan", "--stack", "prod", "--json", "--program", "program-copy.ts"]);
+    expect(fromSource.status).toBe(0);
+    // Only the dynamic providers' serialized loaders differ (compiled by esbuild vs tsx).
+    const inputsOf = (text: string) => text.replace(/"\[dynamic provider sha256:[0-9a-f]+\]"/g, '"[provider]"');
+    expect(inputsOf(fromSource.stdout)).toBe(inputsOf(bundled.stdout));
+  });
+
+  it("rebuilds when index.ts appears or changes", async () => {
+    const copy = copyOfRepository(undefined, CLI_FILES);
+    await helpOfMigrate(copy);
+    const first = copy.build();
+    fs.copyFileSync(path.join(repoRoot, "index.ts"), path.join(copy.root, "index.ts"));
+    await helpOfMigrate(copy);
+    expect(copy.build()).not.toBe(first);
   });
 });

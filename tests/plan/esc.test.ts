@@ -39,15 +39,20 @@ describe("ESC evaluation", () => {
   });
 
   it.each([
-    ["an unresolvable reference", "values:\n  pulumiConfig: { a: '${nope.x}' }\n", /\$\{nope\.x\} does not resolve/],
     ["a self reference", "values:\n  a: ${b}\n  b: ${a}\n", /refers to itself/],
-    ["a provider function", "values:\n  creds: { fn::open::aws-login: { oidc: {} } }\n", /fn::open::aws-login is evaluated by Pulumi ESC.*--env-file/],
+    ["a provider function", "values:\n  creds: { fn::open::aws-login: { oidc: {} } }\n", /fn::open::aws-login is evaluated by Pulumi ESC.*--esc-file/],
     ["invalid YAML", "values: [\n", /not valid YAML/],
   ])("rejects %s, naming the file", (_name, text, message) => {
     const open = environments({ env: text });
     expect(() => open("env")).toThrow(EscError);
     expect(() => open("env")).toThrow(message);
     expect(() => open("env")).toThrow(/esc\/default\/env\.yaml/);
+  });
+
+  it("keeps a reference that does not resolve as written, for the config check to report with every other problem", () => {
+    const open = environments({ env: "values:\n  db: { host: h }\n  pulumiConfig: { a: '${nope.x}', b: 'postgresql://${db.host}/${db.nope}', c: { fn::secret: '${nope}' } }\n" });
+    const values = open("env") as { pulumiConfig: Record<string, unknown> };
+    expect(values.pulumiConfig).toEqual({ a: "${nope.x}", b: "postgresql://h/${db.nope}", c: new SecretValue("${nope}") });
   });
 
   it("rejects an import cycle and a missing import", () => {

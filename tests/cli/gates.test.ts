@@ -1,0 +1,32 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ESLint } from "eslint";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../harness/cli";
+
+// bin/*.cjs is the CLI's start-up logic (the bundle, its freshness stamp, its code cache): the same
+// gates as the TypeScript sources check it, `npm run typecheck` (checkJs) and `npm run lint`.
+
+const binFiles = fs
+  .readdirSync(path.join(repoRoot, "bin"))
+  .filter((f) => f.endsWith(".cjs"))
+  .map((f) => path.join(repoRoot, "bin", f));
+
+describe("bin/*.cjs", () => {
+  it("is type-checked by npm run typecheck (tsconfig.json, checkJs, strict)", () => {
+    const config = ts.getParsedCommandLineOfConfigFile(path.join(repoRoot, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    expect(config.options).toMatchObject({ allowJs: true, checkJs: true, strict: true });
+    expect(binFiles.length).toBeGreaterThanOrEqual(3);
+    for (const file of binFiles) expect(config.fileNames).toContain(file);
+  });
+
+  it("is linted by npm run lint with the type-aware promise rules", async () => {
+    const eslint = new ESLint({ cwd: repoRoot });
+    for (const file of binFiles) {
+      expect(await eslint.isPathIgnored(file), file).toBe(false);
+      const config = (await eslint.calculateConfigForFile(file)) as { rules: Record<string, unknown> };
+      expect(config.rules["@typescript-eslint/no-floating-promises"], file).toEqual([2]);
+    }
+  });
+});
