@@ -110,6 +110,18 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: "" });
   });
 
+  it("refresh fails on any error but 404, so a revoked token or a server fault never drops the storages from state", async () => {
+    const project = world.ls.addProject("Fish");
+    const { outs } = await provider.create(inputs());
+    world.ls.server.inject(/^GET \/api\/projects\//, { kind: "status", status: 403, body: { detail: "You do not have permission to perform this action." } });
+    await expect(provider.read!(String(project.id), outs)).rejects.toMatchObject({ status: 403 });
+    world.ls.server.inject(/^GET \/api\/projects\//, { kind: "status", status: 400, body: { detail: "bad request" } });
+    await expect(provider.read!(String(project.id), outs)).rejects.toMatchObject({ status: 400 });
+    const revoked = serialized.load();
+    await revoked.configure!({ config: config({ ...STACK_CONFIG, "oceanid-cluster:labelStudio.apiToken": "revoked-token" }) });
+    await expect(revoked.read!(String(project.id), outs)).rejects.toMatchObject({ status: 401 });
+  });
+
   it("falls back to the environment, and names both sources when a credential is missing", async () => {
     const fresh = serialized.load();
     await fresh.configure!({ config: config({}) });
