@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: [
-      "tests/crunchyBridge/**/*.test.ts",
+      "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
       "tests/labelStudioStorage/{plan,prefix,reconcile,provider}.test.ts",
       "tests/migrations/{plan,runner,connection,lock}.test.ts",
       "tests/config.test.ts",
