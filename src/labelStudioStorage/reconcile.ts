@@ -1,6 +1,7 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged } from "./errors";
+import { hasName, tagged } from "../taggedError";
+import { isAmbiguousWriteError, isAuthError, isLabelStudioApiError } from "./errors";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";
 import { importRegexProblem, prefixesOverlap, renderPrefix, unknownPlaceholders } from "./prefix";

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { diffAllowlist, UNKNOWN, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "../../src/crunchyBridge/allowlist";
+import { UNKNOWN } from "../../src/dynamicProviders/unknown";
+import { diffAllowlist, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "../../src/crunchyBridge/allowlist";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 

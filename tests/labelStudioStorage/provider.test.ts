@@ -1,12 +1,12 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "../../src/dynamicProviders/unknown";
 import { STORAGE_DEFAULTS } from "../../src/labelStudioStorage/defaults";
 import type { LabelStudioStorageProvider, ProjectStorageInputs, ProjectStorageOutputs } from "../../src/labelStudioStorage/provider";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
 import { S3_CREDENTIALS } from "./s3Server";
 import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
 
-/** The engine's placeholder for values unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const STACK_CONFIG: Record<string, string> = {
   "oceanid-cluster:labelStudio.apiToken": LEGACY_TOKEN,
   "oceanid-cluster:aws.labelStudio.accessKeyId": S3_CREDENTIALS.accessKeyId,
@@ -69,6 +69,7 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
   });
 
   it("check reports bad inputs per property, tolerates unknowns, and makes no request", async () => {
+    expect(UNKNOWN).toBe(pulumi.runtime.unknownValue); // the engine's own placeholder, not our copy of it
     const { failures } = await provider.check!(inputs(), inputs({ labelStudioUrl: "label.example.com", importRegex: ".*", project: 0 }));
     expect(failures).toEqual([
       { property: "labelStudioUrl", reason: 'labelStudioUrl must be an http(s) URL, got "label.example.com"' },

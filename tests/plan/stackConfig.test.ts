@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { resolveStackConfig } from "../../src/plan/stackConfig";
+import { OPENED_ENVIRONMENTS } from "../harness/cli";
 
 const root = path.resolve(__dirname, "..", "..");
 const dirs: string[] = [];
@@ -88,5 +89,12 @@ describe("resolveStackConfig applies the project's config the way the engine doe
     const { config, warnings } = parseConfig(raw);
     expect(warnings).toEqual([]);
     expect(config.cleandata.sourceKey).toBe("cleandataDbUrl");
+  });
+
+  it("reads prod's ESC template the way `esc env open` resolves it (checked against a hand-resolved copy)", () => {
+    const fromTemplate = resolveStackConfig({ root, stack: "prod" });
+    const fromOpened = resolveStackConfig({ root, stack: "prod", envFiles: [path.join(OPENED_ENVIRONMENTS, "oceanid-cluster.json")] });
+    expect(fromTemplate.values).toEqual(fromOpened.values);
+    expect([...fromTemplate.secretKeys].sort()).toEqual([...fromOpened.secretKeys].sort());
   });
 });
