@@ -15,4 +15,18 @@ export default tseslint.config(
       "@typescript-eslint/await-thenable": "error",
     },
   },
+  {
+    // An assertion inside Output.apply runs whenever the Output settles, if ever, after the test
+    // has passed: no-floating-promises cannot see it (apply returns an Output, not a Promise).
+    files: ["tests/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='apply'] > :function CallExpression[callee.name='expect']",
+          message: "expect() inside Output.apply is never awaited: unwrap the Output first (await new Promise((resolve) => output.apply(resolve))), then assert",
+        },
+      ],
+    },
+  },
 );

@@ -13,6 +13,11 @@ describe("parsePostgresUrl", () => {
     });
   });
 
+  it("accepts every TCP port, 1 and 65535 included", () => {
+    expect(parsePostgresUrl("postgresql://u:p@h:1/db").port).toBe(1);
+    expect(parsePostgresUrl("postgresql://u:p@h:65535/db").port).toBe(65535);
+  });
+
   it("defaults the port to 5432 and sslmode to require", () => {
     expect(parsePostgresUrl("postgres://u:p@h/db")).toMatchObject({ port: 5432, sslmode: "require" });
   });
@@ -31,6 +36,8 @@ describe("parsePostgresUrl", () => {
     ["postgresql://u:hunter2/x@h/db", /not a well-formed URL: percent-encode/],
     ["postgresql://u:hunter2#x@h/db", /not a well-formed URL: percent-encode/],
     ["postgresql://u:hunter2?x@h/db", /not a well-formed URL: percent-encode/],
+    ["jdbc:postgresql://u:hunter2@h/db", /postgres:\/\/ or postgresql:\/\//],
+    ["postgresql://h/db", /missing its user, password/],
   ])("rejects %s without quoting the password", (url, message) => {
     expect(() => parsePostgresUrl(url)).toThrow(message);
     try {

@@ -1,5 +1,6 @@
 import { cidrsOverlap, compareCidrs, isCidrError, normaliseCidr } from "./cidr";
 import type { LiveRule } from "./plan";
+import { UNKNOWN } from "../dynamicProviders/unknown";
 
 /** One allowlist entry as the resource takes it. */
 export interface AllowlistRule {
@@ -26,8 +27,6 @@ export interface FirewallAllowlistOutputs extends FirewallAllowlistInputs {
   extraRules: AllowlistRule[];
 }
 
-/** Pulumi's marker for a value not known yet during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const EID = /^[a-z2-7]{25}[aeimquy4]$/;
 const isUnknown = (value: unknown) => value !== undefined && JSON.stringify(value).includes(UNKNOWN);
 

@@ -1,15 +1,15 @@
 import type * as ipaddrTypes from "ipaddr.js";
+import { hasName, tagged } from "../taggedError";
 
-/**
- * A CIDR the firewall would reject or misread; the message says how to fix it. Tagged by name
- * rather than subclassed, like `crunchyBridgeError`.
- */
-export function cidrError(message: string): Error {
-  return Object.assign(new Error(message), { name: "CidrError" });
+type CidrError = Error & { name: "CidrError" };
+
+/** A CIDR the firewall would reject or misread; the message says how to fix it. */
+export function cidrError(message: string): CidrError {
+  return tagged<CidrError>("CidrError", message, {});
 }
 
-export function isCidrError(err: unknown): err is Error {
-  return err instanceof Error && err.name === "CidrError";
+export function isCidrError(err: unknown): err is CidrError {
+  return hasName<CidrError>(err, "CidrError");
 }
 
 export interface NormaliseOptions {

@@ -1,6 +1,7 @@
 import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
 import { redactSecrets } from "../redact";
+import { hasName, tagged } from "../taggedError";
 
 export const DEFAULT_API_URL = "https://api.crunchybridge.com";
 /** Where the CLI (and, failing stack config, the provider) finds the API key. */
@@ -36,17 +37,12 @@ export interface CrunchyBridgeError extends Error {
   retryAfterMs?: number;
 }
 
-/**
- * A plain Error tagged by name, matched by name rather than `instanceof`: the provider runs from
- * a bundle evaluated in the provider host, and a caller holding another copy of this module
- * (the CLI, tests) could not match that bundle's classes.
- */
 export function crunchyBridgeError(message: string, fields: Omit<Partial<CrunchyBridgeError>, "name" | "message"> = {}): CrunchyBridgeError {
-  return Object.assign(new Error(message), { transient: false, ...fields, name: "CrunchyBridgeError" as const });
+  return tagged<CrunchyBridgeError>("CrunchyBridgeError", message, { transient: false, ...fields });
 }
 
 export function isCrunchyBridgeError(err: unknown): err is CrunchyBridgeError {
-  return err instanceof Error && err.name === "CrunchyBridgeError";
+  return hasName<CrunchyBridgeError>(err, "CrunchyBridgeError");
 }
 
 export interface CrunchyBridgeClient {

@@ -81,10 +81,6 @@ export class LabelStudioClient {
     this.auth = new TokenAuth(options.token, (pat) => this.exchange(pat));
   }
 
-  get tokenKind() {
-    return this.auth.kind;
-  }
-
   /**
    * Every project: page 1, whose `count` tells how many pages follow, then those at most
    * `parallel` at a time — two round trips instead of one per page. Page numbers, not `next`:

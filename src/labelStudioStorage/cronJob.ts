@@ -37,9 +37,10 @@ export class ProvisionerCronJob extends pulumi.ComponentResource {
   readonly cronJob: CronJob;
 
   constructor(name: string, args: ProvisionerCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("oceanid:labelstudio:ProvisionerCronJob", name, {}, opts);
+    // Checked before super(), which registers the component: bad input registers nothing.
     const unknownProxyVars = Object.keys(args.proxyEnv).filter((key) => !PROXY_VARIABLES.includes(key));
     if (unknownProxyVars.length > 0) throw new Error(`ProvisionerCronJob ${name}: proxyEnv may only hold ${PROXY_VARIABLES.join(", ")}; got ${unknownProxyVars.join(", ")}`);
+    super("oceanid:labelstudio:ProvisionerCronJob", name, {}, opts);
     const labels = { "app.kubernetes.io/name": "label-studio-storage-provisioner", "app.kubernetes.io/instance": name, "app.kubernetes.io/part-of": "oceanid" };
 
     const secretName = `${name}-credentials`;

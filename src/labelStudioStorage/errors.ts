@@ -1,10 +1,5 @@
 import type { Verdict } from "../http/retry";
-
-/*
- * Errors are plain `Error`s tagged by `name`, with guards instead of `instanceof`: the provider
- * runs from a bundle evaluated in the provider host, and a caller holding another copy of these
- * modules (the CLI, tests) could not match that bundle's classes.
- */
+import { hasName, tagged } from "../taggedError";
 
 export interface LabelStudioApiError extends Error {
   name: "LabelStudioApiError" | "LabelStudioAuthError";
@@ -29,14 +24,6 @@ export interface NetworkError extends Error {
 export interface AmbiguousWriteError extends Error {
   name: "AmbiguousWriteError";
   cause: Error;
-}
-
-export function tagged<E extends Error>(name: E["name"], message: string, fields: Omit<E, keyof Error> & Partial<Pick<E, "cause">>): E {
-  return Object.assign(new Error(message), { name }, fields) as E;
-}
-
-export function hasName<E extends Error>(err: unknown, ...names: Array<E["name"]>): err is E {
-  return err instanceof Error && names.includes(err.name);
 }
 
 /** Label Studio answered with an error status; 401/403 become auth errors. */

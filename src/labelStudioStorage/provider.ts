@@ -8,6 +8,7 @@ import { desiredFields, findOwnStorage, sameValue } from "./plan";
 import { projectIdOf, reconcileProject, resolveProject, settingsError, settingsProblems, type ProjectResult } from "./reconcile";
 import { slugify } from "./slug";
 import type { S3Credentials, StorageSettings } from "./types";
+import { UNKNOWN } from "../dynamicProviders/unknown";
 
 /** Bump to re-run every resource's reconcile after a change to this provider's code. */
 export const PROVIDER_VERSION = "1";
@@ -31,8 +32,6 @@ export interface ProjectStorageOutputs extends ProjectStorageInputs {
 
 const INPUT_KEYS = ["version", "labelStudioUrl", "project", "bucket", "region", "endpoint", "importPrefix", "exportPrefix", "importRegex", "importTitle", "exportTitle"] as const;
 
-/** The engine's placeholder for a value not known during preview (sdk/nodejs/runtime/rpc.ts). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Stack config keys (project namespace) read by `configure`; environment variables as fallback. */
 const CREDENTIAL_SOURCES = {

@@ -1,6 +1,7 @@
 import type pLimitModule = require("p-limit");
 import type { LabelStudioClient } from "./client";
-import { hasName, isAmbiguousWriteError, isAuthError, isLabelStudioApiError, tagged, verdictOf } from "./errors";
+import { hasName, tagged } from "../taggedError";
+import { isAmbiguousWriteError, isAuthError, isLabelStudioApiError, verdictOf } from "./errors";
 import { retrying } from "../http/retry";
 import type { MarkerWriter } from "./marker";
 import { desiredFields, planStorage, type StoragePlan } from "./plan";

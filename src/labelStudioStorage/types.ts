@@ -1,6 +1,5 @@
 /** Label Studio calls import storages "source" and export storages "target". */
 export type Direction = "import" | "export";
-export const DIRECTIONS: readonly Direction[] = ["import", "export"];
 
 /** Storage settings shared by every project (stack config or CLI flags/environment). */
 export interface StorageSettings {

@@ -5,6 +5,7 @@ import { migrationError } from "./errors";
 import { migrationFileInputs, type MigrationFileInput } from "./files";
 import { describeTarget, scrubSecrets } from "./redact";
 import { DEFAULT_CONNECT_TIMEOUT_MS, migrate, type FileSummary } from "./runner";
+import { UNKNOWN } from "../dynamicProviders/unknown";
 
 // This module reaches the provider host as an esbuild bundle (src/dynamicProviders/bundled.ts);
 // packages and Node built-ins are required inside functions, on first use, which keeps the
@@ -37,8 +38,6 @@ export interface CleandataMigrationsOutputs extends CleandataMigrationsInputs {
   applied: Array<FileSummary & { ms: number }>;
 }
 
-// The engine's placeholder for values not known during preview.
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function inputSchema() {
   const { z } = require("zod") as typeof import("zod");

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "../dynamicProviders/unknown";
 
 /** What a resource registers, with secrets shown as `[secret]` and values unknown in a preview as `[unknown]`. */
 export interface RegisteredResource {
@@ -32,7 +33,6 @@ export interface MockRun {
 // Wire markers of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** How the SDK's log module prints a warning when no engine is connected (sdk/nodejs/log/index.ts). */
 const SDK_WARNING = "warning: [runtime] ";
 

@@ -15,7 +15,9 @@ export interface StackConfigSource {
 /**
  * Resolves a stack's config the way the Pulumi CLI does, offline: the stack file's imported
  * ESC environments merged in order (later wins), their `pulumiConfig` put in the project
- * namespace, then the stack file's own `config:` on top.
+ * namespace, then the stack file's own `config:` on top, and last the project's own config
+ * (Pulumi.yaml `config:`) for every key still unset: its `value`, else its `default`, in plain
+ * text, as the engine fills them into the program's config.
  */
 export function resolveStackConfig(source: StackConfigSource): RawConfig {
   const project = readProjectName(source.root);
@@ -55,14 +57,27 @@ export function resolveStackConfig(source: StackConfigSource): RawConfig {
     }
     put(key, value, false);
   }
+  for (const [key, declared] of Object.entries(readProjectFile(source.root).config ?? {})) {
+    const fullKey = key.includes(":") ? key : `${project}:${key}`;
+    if (fullKey in raw || declared === null) continue;
+    // `key: <value>` is short for `key: { value: <value> }`.
+    const entry = (typeof declared === "object" && !Array.isArray(declared) ? declared : { value: declared }) as { value?: unknown; default?: unknown };
+    const fill = "value" in entry ? entry.value : entry.default;
+    if (fill !== undefined) put(key, fill, false);
+  }
   return { project, stack: source.stack, values: raw, secretKeys };
 }
 
-export function readProjectName(root: string): string {
+function readProjectFile(root: string): { name: string; config?: Record<string, unknown> } {
   const file = path.join(root, "Pulumi.yaml");
-  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: unknown };
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: unknown; config?: unknown };
   if (typeof doc?.name !== "string") throw new EscError(`${file}: missing project name`);
-  return doc.name;
+  if (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config))) throw new EscError(`${file}: config must be a mapping of keys to { type, default } entries`);
+  return doc as { name: string; config?: Record<string, unknown> };
+}
+
+export function readProjectName(root: string): string {
+  return readProjectFile(root).name;
 }
 
 function importedEnvironments(environment: unknown, stackFile: string): string[] {

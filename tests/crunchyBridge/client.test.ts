@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, isCrunchyBridgeError, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
-import { seededRandom } from "../harness/http";
+import { seededRandom, startFakeServer } from "../harness/http";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
 const KEY = "cbkey_client_test_secret_0123456789";
@@ -10,9 +10,8 @@ const RULES = `/networks/${NET}/firewall-rules`;
 let fake: FakeCrunchyBridge;
 afterEach(() => fake?.close());
 
-async function setup(rules: string[] = ["10.0.0.1/32"], options: Partial<ClientOptions> & { pageSize?: number } = {}) {
-  const { pageSize, ...clientOptions } = options;
-  fake = await startFakeCrunchyBridge({ apiKey: KEY, networks: { [NET]: rules }, pageSize });
+async function setup(rules: string[] = ["10.0.0.1/32"], clientOptions: Partial<ClientOptions> = {}) {
+  fake = await startFakeCrunchyBridge({ apiKey: KEY, networks: { [NET]: rules } });
   return createClient({ apiKey: KEY, apiUrl: fake.url, timeoutMs: 2000, ...clientOptions, retry: { minDelayMs: 50, random: seededRandom(1), ...clientOptions.retry } });
 }
 
@@ -45,10 +44,26 @@ describe("CrunchyBridge client against the fake API", () => {
     expect(fake.calls()).toHaveLength(3);
   });
 
-  it("follows next_cursor when the list pages", async () => {
-    const client = await setup(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"], { pageSize: 2 });
+  it("reads the whole documented (unpaged) list in one request", async () => {
+    const client = await setup(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"]);
     expect((await client.listFirewallRules(NET)).map((r) => r.rule)).toEqual(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"]);
-    expect(fake.server.requests.map((r) => r.query.get("cursor"))).toEqual([null, "2"]);
+    expect(fake.calls()).toEqual([`GET ${RULES}`]);
+  });
+
+  it("would follow next_cursor if the list ever paged (undocumented: the API's general cursor paging)", async () => {
+    // Not the faithful fake: the firewall-rules list documents no paging, so this server is a hypothetical one.
+    const pages: Record<string, unknown> = {
+      "": { firewall_rules: [{ id: "a", rule: "10.0.0.1/32", description: null }], has_more: true, next_cursor: "p2" },
+      p2: { firewall_rules: [{ id: "b", rule: "10.0.0.2/32", description: null }], has_more: false, next_cursor: null },
+    };
+    const paging = await startFakeServer((req) => ({ status: 200, body: pages[req.query.get("cursor") ?? ""] }));
+    try {
+      const client = createClient({ apiKey: KEY, apiUrl: paging.url, timeoutMs: 2000 });
+      expect((await client.listFirewallRules(NET)).map((r) => r.id)).toEqual(["a", "b"]);
+      expect(paging.requests.map((r) => r.query.get("cursor"))).toEqual([null, "p2"]);
+    } finally {
+      await paging.close();
+    }
   });
 
   it("waits out 429 Retry-After before retrying", async () => {
@@ -121,7 +136,10 @@ describe("CrunchyBridge client against the fake API", () => {
     const client = await setup();
     const err = await rejection(client.createFirewallRule(NET, "10.0.0.0/8", null));
     expect(err.message).toMatch(/400 rule overlaps with existing rule 10\.0\.0\.1\/32 \(request_id [0-9a-f-]+\)$/);
-    expect([err.status, err.requestId, fake.calls().length]).toEqual([400, err.requestId, 1]);
+    expect([err.status, fake.calls().length]).toEqual([400, 1]);
+    fake.server.inject(/^POST /, { kind: "status", status: 403, body: { message: "forbidden", request_id: "r-known-403" } });
+    const forbidden = await rejection(client.createFirewallRule(NET, "10.9.0.0/16", null));
+    expect([forbidden.status, forbidden.requestId, forbidden.transient, fake.calls().length]).toEqual([403, "r-known-403", false, 2]);
   });
 
   it("never puts the API key in an error, even when the server echoes the request headers", async () => {

@@ -1,5 +1,4 @@
 import ipaddr from "ipaddr.js";
-import { cidrsOverlap } from "../../src/crunchyBridge/cidr";
 import { startFakeServer, type FakeResponse, type FakeServer, type RecordedRequest } from "../harness/http";
 
 /** A firewall rule as the fake stores it: the API's FirewallRule shape. */
@@ -27,6 +26,20 @@ export interface FakeCrunchyBridge {
   close(): Promise<void>;
 }
 
+/**
+ * The API's "rules cannot overlap", worked out here from the addresses themselves rather than
+ * with the client's own CIDR code: two ranges share an address exactly when their network
+ * addresses agree on the leading bits of the shorter prefix. An IPv4 and an IPv6 range never do.
+ */
+function rangesShareAnAddress(a: string, b: string): boolean {
+  const [addrA, bitsA] = ipaddr.parseCIDR(a);
+  const [addrB, bitsB] = ipaddr.parseCIDR(b);
+  if (addrA.kind() !== addrB.kind()) return false;
+  const shorter = Math.min(bitsA, bitsB);
+  const bitsOf = (addr: ipaddr.IPv4 | ipaddr.IPv6) => addr.toByteArray().map((byte) => byte.toString(2).padStart(8, "0")).join("");
+  return bitsOf(addrA).slice(0, shorter) === bitsOf(addrB).slice(0, shorter);
+}
+
 export const TEAM_ID = "teamteamteamteamteamteamaa";
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const NOT_FOUND = "the requested resource was not found";
@@ -36,10 +49,10 @@ const NOT_FOUND = "the requested resource was not found";
  * `PATCH|DELETE /networks/{id}/firewall-rules/{rule_id}`, Bearer auth, bodies
  * `{ rule, description }` and `{ firewall_rules: [...] }`, 201 on create, 404 for an id that never
  * existed and 410 for one already deleted, errors `{ message, request_id }`, `Idempotency-Key`
- * replay on POST, overlapping rules refused (400; the status is undocumented). With `pageSize`
- * the list pages with `cursor`/`has_more`/`next_cursor` (the real list documents no paging).
+ * replay on POST, overlapping rules refused (400; the status is undocumented). The list answers in
+ * one response: the firewall-rules list documents no paging (API-FACTS).
  */
-export async function startFakeCrunchyBridge(options: { apiKey: string; networks: Record<string, string[]>; pageSize?: number }): Promise<FakeCrunchyBridge> {
+export async function startFakeCrunchyBridge(options: { apiKey: string; networks: Record<string, string[]> }): Promise<FakeCrunchyBridge> {
   const networks = new Map<string, StoredRule[]>();
   const deleted = new Set<string>();
   const idempotency = new Map<string, { body: string; response: FakeResponse }>();
@@ -69,13 +82,7 @@ export async function startFakeCrunchyBridge(options: { apiKey: string; networks
     const rules = networks.get(networkId);
     if (!rules) return error(404, NOT_FOUND);
 
-    if (ruleId === undefined && req.method === "GET") {
-      if (!options.pageSize) return { status: 200, body: { firewall_rules: rules } };
-      const start = Number(req.query.get("cursor") ?? 0);
-      const page = rules.slice(start, start + options.pageSize);
-      const more = start + options.pageSize < rules.length;
-      return { status: 200, body: { firewall_rules: page, has_more: more, next_cursor: more ? String(start + options.pageSize) : null } };
-    }
+    if (ruleId === undefined && req.method === "GET") return { status: 200, body: { firewall_rules: rules } };
     if (ruleId === undefined && req.method === "POST") {
       const key = req.headers["idempotency-key"];
       const bodyText = JSON.stringify(req.body);
@@ -86,7 +93,7 @@ export async function startFakeCrunchyBridge(options: { apiKey: string; networks
       const body = req.body as { rule?: unknown; description?: unknown };
       if (typeof body !== "object" || body === null || typeof body.rule !== "string" || !ipaddr.isValidCIDR(body.rule)) return error(400, "rule must be a valid CIDR");
       if (body.description !== undefined && body.description !== null && typeof body.description !== "string") return error(400, "description must be a string");
-      const overlapping = rules.find((r) => cidrsOverlap(r.rule, body.rule as string));
+      const overlapping = rules.find((r) => rangesShareAnAddress(r.rule, body.rule as string));
       if (overlapping) return error(400, `rule overlaps with existing rule ${overlapping.rule}`);
       const response: FakeResponse = { status: 201, body: store(networkId, body.rule, (body.description as string | null | undefined) ?? null) };
       if (typeof key === "string") idempotency.set(key, { body: bodyText, response });

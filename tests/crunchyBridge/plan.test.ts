@@ -35,6 +35,24 @@ describe("planReconcile", () => {
     expect(planReconcile({ live, desired: [{ cidr: "2001:db8::/32" }], prune: true }).remove).toEqual([]);
   });
 
+  it("recognises a live allow-all rule written another way (the API holds whatever was set by hand)", () => {
+    const live = [toLiveRule({ id: "any", rule: "0:0::/0", description: null })];
+    expect(live[0].cidr).toBe("::/0");
+    expect(planReconcile({ live, desired: [{ cidr: "::/0" }], prune: true }).remove).toEqual([]);
+  });
+
+  it("creates missing rules in canonical order, IPv4 before IPv6", () => {
+    const v6 = { cidr: "2001:db8::/48", description: "v6" };
+    expect(planReconcile({ live: [], desired: [v6, { cidr: "10.0.0.0/8" }, gateway], prune: true }).add).toEqual([{ cidr: "10.0.0.0/8" }, gateway, v6]);
+  });
+
+  it("keeps the duplicate with the lowest id, whatever order the API lists them in", () => {
+    for (const ids of [["c", "a", "b"], ["b", "c", "a"], ["a", "b", "c"]]) {
+      const plan = planReconcile({ live: ids.map((id) => rule(id, gateway.cidr)), desired: [{ cidr: gateway.cidr }], prune: true });
+      expect([plan.keep.map((r) => r.id), plan.remove.map((r) => r.id)]).toEqual([["a"], ["b", "c"]]);
+    }
+  });
+
   it("treats a duplicate live CIDR as surplus", () => {
     const plan = planReconcile({ live: [rule("b", gateway.cidr), rule("a", gateway.cidr)], desired: [{ cidr: gateway.cidr }], prune: true });
     expect([plan.keep.map((r) => r.id), plan.remove.map((r) => r.id)]).toEqual([["a"], ["b"]]);

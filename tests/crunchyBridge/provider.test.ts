@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { diffAllowlist, UNKNOWN, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "../../src/crunchyBridge/allowlist";
+import { UNKNOWN } from "../../src/dynamicProviders/unknown";
+import { diffAllowlist, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "../../src/crunchyBridge/allowlist";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
@@ -203,6 +204,29 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
     const state = await up(provider, args());
     api.deleteNetwork(NET);
     expect((await provider.read!(state.id, state.outs)).id).toBe("");
+  });
+
+  it("fails refresh on an error other than 404/410, so a bad key or an outage never drops the resource from state", async () => {
+    const api = await startFake([]);
+    const state = await up(await loadProvider(), args());
+    const wrongKey = await loadProvider({ "crunchyBridge.apiKey": "cbkey_revoked", "crunchyBridge.requestTimeoutMs": "400" });
+    await expect(wrongKey.read!(state.id, state.outs)).rejects.toMatchObject({ status: 401 });
+    api.server.inject(/^GET /, { kind: "status", status: 403, body: { message: "forbidden", request_id: "r-403" } });
+    await expect((await loadProvider()).read!(state.id, state.outs)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("fails destroy on an error other than 404/410, so the rules are not left behind with the resource forgotten", async () => {
+    const api = await startFake([]);
+    const provider = await loadProvider();
+    const state = await up(provider, args({ rules: [GATEWAY, { cidr: "10.1.1.1/32", description: "b" }] }));
+    api.server.inject(/^DELETE /, { kind: "status", status: 403, body: { message: "forbidden", request_id: "r-403" } });
+    await expect(provider.delete!(state.id, state.outs)).rejects.toMatchObject({ status: 403 });
+    const wrongKey = await loadProvider({ "crunchyBridge.apiKey": "cbkey_revoked" });
+    await expect(wrongKey.delete!(state.id, state.outs)).rejects.toMatchObject({ status: 401 });
+    expect(api.rules(NET)).toHaveLength(2);
+    // Once the network itself is gone there is nothing left to delete: that is success.
+    api.deleteNetwork(NET);
+    await expect((await loadProvider()).delete!(state.id, state.outs)).resolves.toBeUndefined();
   });
 
   it("deletes only the rules it created", async () => {

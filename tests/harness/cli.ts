@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { evaluateEnvironmentFile, localEnvironments, unwrapSecrets } from "../../src/plan/esc";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -74,13 +73,16 @@ export function findResource(plan: PlanJson, type: string, name: string): Planne
   return found;
 }
 
+/** `esc env open default/<env> --format json` of the example environments, resolved by hand from esc/default/. */
+export const OPENED_ENVIRONMENTS = path.join(repoRoot, "tests", "harness", "fixtures", "esc-open");
+
 /**
- * Writes the prod example environment as `esc env open --format json` would print it
- * (secrets in plain text), with some pulumiConfig keys replaced; returns the file path.
+ * Writes the prod example environment as `esc env open --format json` prints it (secrets in
+ * plain text), with some pulumiConfig keys replaced; returns the file path. Starts from a
+ * fixture resolved by hand, not from our own ESC evaluator, so a misreading there shows.
  */
 export function openedEnvironmentFile(overrides: Record<string, unknown>, stackEnv = "oceanid-cluster"): string {
-  const locate = localEnvironments(repoRoot);
-  const values = unwrapSecrets(evaluateEnvironmentFile(locate(`default/${stackEnv}`), locate)) as { pulumiConfig: Record<string, unknown> };
+  const values = JSON.parse(fs.readFileSync(path.join(OPENED_ENVIRONMENTS, `${stackEnv}.json`), "utf8")) as { pulumiConfig: Record<string, unknown> };
   const pulumiConfig = { ...values.pulumiConfig, ...overrides };
   for (const [key, value] of Object.entries(pulumiConfig)) if (value === undefined) delete pulumiConfig[key];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-env-"));

@@ -69,7 +69,18 @@ describe("Label Studio release", () => {
     expect(values.global.extraEnvironmentVars).toMatchObject({ LABEL_STUDIO_HOST: "https://label.boathou.se", CSRF_TRUSTED_ORIGINS: "https://label.boathou.se" });
     expect(values.global.extraEnvironmentSecrets).toEqual({ SECRET_KEY: { secretName: "label-studio-credentials", secretKey: "django-secret-key" } });
     expect(findResource(revealed, "random:index/randomPassword:RandomPassword", "label-studio-django-secret-key").inputs).toEqual({ length: 50, special: false });
-    expect(values.app.resources.limits).toBeDefined();
+    // Requests for scheduling and limits that cap a runaway worker, each limit at or above its request.
+    const { requests, limits } = values.app.resources as { requests: Record<string, string>; limits: Record<string, string> };
+    const quantity = (text: string) => {
+      const match = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi)?$/.exec(text);
+      if (!match) throw new Error(`not a Kubernetes quantity: ${text}`);
+      const scale: Record<string, number> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+      return Number(match[1]) * (match[2] ? scale[match[2]] : 1);
+    };
+    for (const kind of ["cpu", "memory"]) {
+      expect(quantity(limits[kind])).toBeGreaterThanOrEqual(quantity(requests[kind]));
+      expect(quantity(requests[kind])).toBeGreaterThan(0);
+    }
   });
 
   it("gives the pods the gateway's proxy environment once, in the upper-case names the chart produces", () => {

@@ -19,6 +19,19 @@ import { isS3LiteError, s3Lite, type S3Lite } from "./s3Lite";
  *   and applies `regex_filter` with Python's `re.match`, one task per new key;
  * - errors in the `{id, status_code, version, detail, exc_info, validation_errors}` envelope.
  */
+/**
+ * Label Studio keeps a key when `re.match(regex_filter, key)` finds a match: Python's `re.match`
+ * tries the pattern at position 0 only and does not require it to reach the end of the key.
+ * Here that is an explicit `^` in front of the whole pattern, grouped so that an alternation
+ * `a|b` is anchored in every branch. Python's named-group spellings `(?P<n>...)` and `(?P=n)`
+ * become JavaScript's `(?<n>...)` and `\k<n>`.
+ */
+export function reMatcher(pattern: string): (key: string) => boolean {
+  const js = pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>");
+  const anchored = new RegExp(`^(?:${js})`);
+  return (key) => anchored.test(key);
+}
+
 export interface FakeLabelStudioOptions {
   /** Accepted as `Token <legacyToken>`; unset = legacy tokens disabled (the new-install default). */
   legacyToken?: string;
@@ -180,14 +193,11 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
       Bucket: f.bucket as string,
       ...(prefix ? { Prefix: `${prefix.replace(/\/+$/, "")}/`, ...(f.recursive_scan ? {} : { Delimiter: "/" }) } : {}),
     });
-    const regex = f.regex_filter ? new RegExp(f.regex_filter as string, "y") : undefined;
+    const filter = f.regex_filter ? reMatcher(f.regex_filter as string) : undefined;
     let added = 0;
     for (const { Key: key } of listed.Contents) {
       if (!key || key.endsWith("/")) continue;
-      if (regex) {
-        regex.lastIndex = 0;
-        if (!regex.test(key)) continue;
-      }
+      if (filter && !filter(key)) continue;
       if (!s.tasks.has(key)) added++;
       s.tasks.add(key);
     }

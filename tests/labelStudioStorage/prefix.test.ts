@@ -64,7 +64,11 @@ describe("import regex and marker", () => {
   });
 
   it("detects nested import/export prefixes", () => {
+    // Either may hold the other: exports under the import prefix, or the import under the export prefix.
     expect(prefixesOverlap("a/", "a/b/")).toBe(true);
+    expect(prefixesOverlap("a/b/", "a/")).toBe(true);
+    expect(prefixesOverlap("a/", "a/")).toBe(true);
     expect(prefixesOverlap("a/import/", "a/export/")).toBe(false);
+    expect(prefixesOverlap("a/export/", "a/import/")).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "../../src/dynamicProviders/unknown";
 import { STORAGE_DEFAULTS } from "../../src/labelStudioStorage/defaults";
 import type { LabelStudioStorageProvider, ProjectStorageInputs, ProjectStorageOutputs } from "../../src/labelStudioStorage/provider";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
 import { S3_CREDENTIALS } from "./s3Server";
 import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
 
-/** The engine's placeholder for values unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const STACK_CONFIG: Record<string, string> = {
   "oceanid-cluster:labelStudio.apiToken": LEGACY_TOKEN,
   "oceanid-cluster:aws.labelStudio.accessKeyId": S3_CREDENTIALS.accessKeyId,
@@ -69,6 +69,7 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
   });
 
   it("check reports bad inputs per property, tolerates unknowns, and makes no request", async () => {
+    expect(UNKNOWN).toBe(pulumi.runtime.unknownValue); // the engine's own placeholder, not our copy of it
     const { failures } = await provider.check!(inputs(), inputs({ labelStudioUrl: "label.example.com", importRegex: ".*", project: 0 }));
     expect(failures).toEqual([
       { property: "labelStudioUrl", reason: 'labelStudioUrl must be an http(s) URL, got "label.example.com"' },
@@ -108,6 +109,18 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect((await provider.read!(String(project.id), updated.outs)).props).toMatchObject({ importStorageId: 1, exportStorageId: null });
     world.ls.deleteProject(project.id);
     expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: "" });
+  });
+
+  it("refresh fails on any error but 404, so a revoked token or a server fault never drops the storages from state", async () => {
+    const project = world.ls.addProject("Fish");
+    const { outs } = await provider.create(inputs());
+    world.ls.server.inject(/^GET \/api\/projects\//, { kind: "status", status: 403, body: { detail: "You do not have permission to perform this action." } });
+    await expect(provider.read!(String(project.id), outs)).rejects.toMatchObject({ status: 403 });
+    world.ls.server.inject(/^GET \/api\/projects\//, { kind: "status", status: 400, body: { detail: "bad request" } });
+    await expect(provider.read!(String(project.id), outs)).rejects.toMatchObject({ status: 400 });
+    const revoked = serialized.load();
+    await revoked.configure!({ config: config({ ...STACK_CONFIG, "oceanid-cluster:labelStudio.apiToken": "revoked-token" }) });
+    await expect(revoked.read!(String(project.id), outs)).rejects.toMatchObject({ status: 401 });
   });
 
   it("falls back to the environment, and names both sources when a credential is missing", async () => {

@@ -147,6 +147,19 @@ describe("provision", () => {
     expect(await world.s3.keys(BUCKET)).toEqual([]);
   });
 
+  it("neither patches nor syncs an existing storage in a dry run, though a real run would do both", async () => {
+    world.ls.addProject("Fish");
+    expect((await provision(world.context(), { projects: ["Fish"] })).errors).toEqual([]);
+    world.ls.server.requests.length = 0;
+    const renamed = { ...world.settings, importTitle: "Renamed uploads" };
+    const report = await provision({ ...world.context({ dryRun: true }), settings: renamed }, { projects: ["Fish"] });
+    expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "updated", changed: ["title"] }, export: { id: 1, action: "unchanged" }, synced: false });
+    expect(writes()).toEqual([]);
+    const real = await provision({ ...world.context(), settings: renamed }, { projects: ["Fish"] });
+    expect(real.projects[0]).toMatchObject({ import: { id: 1, action: "updated" }, synced: true });
+    expect(writes()).toEqual(["PATCH /api/storages/s3/1", "POST /api/storages/s3/1/sync"]);
+  });
+
   it("rejects settings that would import the marker before any request", async () => {
     world.ls.addProject("Fish");
     expect(isSettingsError(await provision({ ...world.context(), settings: { ...world.settings, importRegex: ".*" } }, { projects: "all" }).catch((e: unknown) => e))).toBe(true);

@@ -1,0 +1,19 @@
+// The test files that guard the modules Stryker mutates (stryker.config.mjs `mutate`).
+// Narrow on purpose: every mutant is tried against the tests covering it, and CI has 2 cores.
+// (mergeConfig would concatenate `include` with the base's; this replaces it.)
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config.mts";
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
+      "tests/labelStudioStorage/{plan,prefix,reconcile,provider}.test.ts",
+      "tests/migrations/{plan,runner,connection,lock}.test.ts",
+      "tests/config.test.ts",
+      "tests/postgresUrl.test.ts",
+    ],
+  },
+});
