@@ -34,7 +34,7 @@ describe("oceanid plan --policy", () => {
   });
 
   it("fails a program that adds a Deployment with an image :latest, naming it", async () => {
-    const result = await runCli(["plan", "--stack", "prod", "--policy", "--program", "tests/policy/fixtures/latest-image-program.ts"]);
+    const result = await runCli(["plan", "--stack", "prod", "--full", "--policy", "--program", "tests/policy/fixtures/latest-image-program.ts"]);
     expect(result.status).toBe(1);
     expect(errorLines(result.stderr)).toEqual([expect.stringMatching(/^error: kubernetes:apps\/v1:Deployment debug-shell: \[image-pinned\] container shell of debug-shell uses image busybox:latest.+ Fix: /)]);
     expect(result.stdout).toContain("+ kubernetes:apps/v1:Deployment debug-shell");
