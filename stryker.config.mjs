@@ -13,6 +13,7 @@ export default {
     "src/migrations/{plan,runner,redact,guard}.ts",
     "src/config.ts",
     "src/postgresUrl.ts",
+    "src/redact.ts",
   ],
   coverageAnalysis: "perTest",
   ignoreStatic: true,

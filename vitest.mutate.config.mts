@@ -14,6 +14,7 @@ export default defineConfig({
       "tests/migrations/{plan,runner,connection,lock}.test.ts",
       "tests/config.test.ts",
       "tests/postgresUrl.test.ts",
+      "tests/redact.test.ts",
     ],
   },
 });
