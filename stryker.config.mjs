@@ -24,8 +24,8 @@ export default {
   reporters: ["clear-text", "progress-append-only", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
-  // Committed: a clean clone (CI) re-tests only the mutants whose code or covering tests changed
-  // since it was written; `npm run mutate -- --force` re-tests everything.
+  // A run re-tests only the mutants whose code or covering tests changed since the file was
+  // written; `npm run mutate -- --force` re-tests everything.
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",
   tempDirName: ".stryker-tmp",
