@@ -8,6 +8,7 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
+    setupFiles: ["./tests/harness/mutant-active-at-load.ts"],
     include: [
       "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
       "tests/labelStudioStorage/{plan,prefix,reconcile,provider}.test.ts",
