@@ -51,6 +51,8 @@ const BUNDLED_PROVIDERS = path.join("src", "dynamicProviders", "bundled.ts");
  * @type {import("esbuild").BuildOptions & { write: false }}
  */
 const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" };
+/** Stands in for pg/lib/crypto/utils.js in the bundle; why is in the file. */
+const PG_CRYPTO = path.join("bin", "pg-crypto-node.cjs");
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
 const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
 
@@ -165,6 +167,12 @@ function plugin(root, record) {
         const text = await fs.promises.readFile(args.path, "utf8");
         const patched = text.replace("if (isCloudflareRuntime())", "if (false /* oceanid: always Node, see bin/cli-bundle.cjs */)");
         return patched === text ? undefined : { contents: patched, loader: "js" };
+      });
+      // pg's SCRAM primitives on node:crypto instead of WebCrypto: see PG_CRYPTO.
+      build.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/ }, async () => {
+        const file = path.join(root, PG_CRYPTO);
+        record(file);
+        return { contents: await fs.promises.readFile(file, "utf8"), loader: "js", resolveDir: path.dirname(file) };
       });
     },
   };
