@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../cli/errors";
+import { progressLines, type ProgressLines } from "../cli/progress";
 import { LabelStudioClient } from "./client";
 import { CREDENTIAL_ENV, STORAGE_DEFAULTS } from "./defaults";
 import { isLabelStudioApiError, isNetworkError } from "./errors";
@@ -72,12 +73,15 @@ export function registerProvisionCommand(program: Command): void {
     .option("--export-title <title>", `export storage title ${env(SETTING_ENV.exportTitle, STORAGE_DEFAULTS.exportTitle)}`)
     .action(async (flags: ProvisionFlags) => {
       let report: ProvisionReport;
+      const progress = progressLines((text) => void process.stderr.write(text));
       try {
-        report = await runProvision(flags, process.env);
+        report = await runProvision(flags, process.env, progress);
       } catch (err) {
         // Complete, secret-free messages: a stack trace would only add noise.
         if (isProvisionError(err) || isSettingsError(err) || isLabelStudioApiError(err) || isNetworkError(err) || isRunBudgetSpent(err)) throw new UsageError(err.message);
         throw err;
+      } finally {
+        progress.flush();
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(toJson(report, flags.dryRun), null, 2)}\n`);
       for (const { message } of report.errors) process.stderr.write(`not converged: ${message}\n`);
@@ -87,7 +91,7 @@ export function registerProvisionCommand(program: Command): void {
     });
 }
 
-async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv): Promise<ProvisionReport> {
+async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv, progress: ProgressLines): Promise<ProvisionReport> {
   if (Boolean(flags.all) === Boolean(flags.project?.length)) throw new UsageError("give either --project <id|title>... or --all");
   const setting = (key: keyof typeof SETTING_ENV) => flags[key] ?? (env[SETTING_ENV[key]] || undefined);
   const required = (key: keyof typeof SETTING_ENV, flag: string) => {
@@ -124,12 +128,11 @@ async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv): Prom
   const credentials: S3Credentials = { accessKeyId: secret("accessKeyId"), secretAccessKey: secret("secretAccessKey") };
   const token = secret("token");
   if (useEnvironmentProxy(env)) process.stderr.write("using the proxy from HTTP_PROXY/HTTPS_PROXY (NO_PROXY honoured)\n");
-  const progress = (line: string) => void process.stderr.write(`${line}\n`);
-  const retry = { budgetMs, deadline, onWait: (wait: Parameters<typeof describeWait>[0]) => progress(describeWait(wait)) };
+  const retry = { budgetMs, deadline, onWait: (wait: Parameters<typeof describeWait>[0]) => progress.line(describeWait(wait)) };
   const client = new LabelStudioClient({ url: labelStudioUrl, token, secrets: [credentials.secretAccessKey], retry });
   return provision(
     { client, markers: s3MarkerWriter(settings, credentials, retry), settings, credentials, dryRun: flags.dryRun },
-    { projects: flags.all ? "all" : flags.project!, concurrency: flags.concurrency, onProgress: progress, deadline },
+    { projects: flags.all ? "all" : flags.project!, concurrency: flags.concurrency, onProgress: progress.line, deadline },
   );
 }
 
