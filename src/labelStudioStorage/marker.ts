@@ -1,13 +1,15 @@
-import type * as S3 from "@aws-sdk/client-s3";
+import type * as Aws4 from "aws4";
+import type * as FastXmlParser from "fast-xml-parser";
+import type * as Undici from "undici";
 import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
+import { parseRetryAfter } from "../http/retryAfter";
 import { markerKey } from "./prefix";
-import { undiciHttpHandler } from "./s3Handler";
 import type { S3Credentials, StorageSettings } from "./types";
 
 /** Writes the object that makes a new prefix exist for Label Studio's storage validation. */
 export interface MarkerWriter {
   write(prefix: string): Promise<void>;
-  /** S3 requests made (the SDK's own retries not included). */
+  /** S3 requests made, retries included. */
   readonly requestCount: number;
 }
 
@@ -18,29 +20,41 @@ const MARKER_BODY =
 /** Per attempt; a PutObject of a few hundred bytes. */
 const ATTEMPT_TIMEOUT_MS = 30_000;
 
+/** Where a PutObject of `key` goes: an origin and the path exactly as sent (and signed). */
+export interface ObjectLocation {
+  origin: string;
+  path: string;
+}
+
 /**
- * Marker writes on the AWS SDK, retried by our retry module (the SDK's own retries are off, so
- * there is one budget and one kind of progress line). A PUT of the same key is idempotent.
+ * A configured endpoint (MinIO, s3rver, Ceph) is addressed path-style, as they expect. AWS is
+ * addressed at the bucket's regional endpoint, virtual-hosted as AWS requires for buckets made
+ * since 2020, except a bucket name with dots, which the endpoint's wildcard certificate does not
+ * cover and so goes path-style (as the AWS SDK does). Each key segment is percent-encoded as
+ * SigV4 encodes it, and the path is sent as is: a URL parser would fold "." and ".." segments,
+ * which are valid in S3 keys.
+ */
+export function objectLocation(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, key: string): ObjectLocation {
+  const encodedKey = key.split("/").map(encodeRfc3986).join("/");
+  if (settings.endpoint) {
+    const endpoint = new URL(settings.endpoint);
+    return { origin: endpoint.origin, path: `${endpoint.pathname.replace(/\/+$/, "")}/${encodeRfc3986(settings.bucket)}/${encodedKey}` };
+  }
+  const regional = `s3.${settings.region}.amazonaws.com`;
+  return settings.bucket.includes(".")
+    ? { origin: `https://${regional}`, path: `/${settings.bucket}/${encodedKey}` }
+    : { origin: `https://${settings.bucket}.${regional}`, path: `/${encodedKey}` };
+}
+
+/**
+ * Marker writes: one SigV4-signed PutObject (aws4) over undici's global dispatcher, so the egress
+ * proxy of proxy.ts applies, retried by our retry module. A PUT of the same key is idempotent.
+ * Not the AWS SDK: its client cost ~0.5 s to load and ~3 ms of CPU per PutObject (middleware,
+ * endpoint rules, schema serde), a fifth of a first `provision` run's CPU, for one request
+ * shape whose signing aws4 does and whose errors S3 documents.
  */
 export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials, retry?: Partial<RetryOptions>): MarkerWriter {
   const options = retryOptions(retry);
-  let s3: S3.S3Client | undefined;
-  let sdk: typeof S3 | undefined;
-  // Loaded and built on the first write: the AWS SDK costs ~0.5 s of start-up, and a run
-  // whose storages all exist writes no marker.
-  const client = () => {
-    sdk ??= require("@aws-sdk/client-s3") as typeof S3;
-    return (s3 ??= new sdk.S3Client({
-      // Through undici, like the Label Studio calls, so the egress proxy applies (proxy.ts).
-      requestHandler: undiciHttpHandler(),
-      region: settings.region,
-      credentials,
-      maxAttempts: 1,
-      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
-      // S3-compatible servers (MinIO, Ceph, s3rver) do not all accept the SDK's default CRC trailers.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-    }));
-  };
   let requestCount = 0;
   return {
     get requestCount() {
@@ -50,32 +64,85 @@ export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "regio
       // An empty prefix is the bucket root: Label Studio checks the bucket itself, no marker needed.
       if (!prefix) return;
       const key = markerKey(prefix);
+      const target = `s3://${settings.bucket}/${key}`;
       try {
         await retrying(
           "S3",
-          `PUT s3://${settings.bucket}/${key}`,
+          `PUT ${target}`,
           async ({ remainingMs }) => {
-            const s3Client = client();
             requestCount++;
-            const command = new sdk!.PutObjectCommand({ Bucket: settings.bucket, Key: key, Body: MARKER_BODY, ContentType: "text/plain" });
-            await s3Client.send(command, { abortSignal: AbortSignal.timeout(attemptTimeoutMs(ATTEMPT_TIMEOUT_MS, remainingMs)) });
+            await putObject(settings, credentials, key, attemptTimeoutMs(ATTEMPT_TIMEOUT_MS, remainingMs));
           },
           s3Verdict,
           options,
         );
       } catch (err) {
-        const { name, message } = err as Error;
-        // The SDK's messages name the bucket and key at most; never the credentials.
-        throw new Error(`writing marker s3://${settings.bucket}/${key} failed: ${name}: ${message}`);
+        // S3's own error names the bucket and key at most; never the credentials.
+        throw new Error(`writing marker ${target} failed: ${(err as Error).message}`);
       }
     },
   };
 }
 
-/** An SDK error without an HTTP status got no answer (refused, reset, timed out). */
+/** A failed PutObject: S3's error code (or the network error's), HTTP status when there was an answer. */
+interface S3Failure extends Error {
+  status?: number;
+  retryAfterMs?: number;
+}
+
+async function putObject(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials, key: string, timeoutMs: number): Promise<void> {
+  // Required on first use: a run whose storages all exist writes no marker.
+  const aws4 = require("aws4") as typeof Aws4;
+  const { getGlobalDispatcher } = require("undici") as typeof Undici;
+  const { origin, path } = objectLocation(settings, key);
+  const signed = aws4.sign(
+    { host: new URL(origin).host, path, method: "PUT", service: "s3", region: settings.region, body: MARKER_BODY, headers: { "Content-Type": "text/plain" } },
+    { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+  );
+  // undici sends Host itself, from the origin: the same value aws4 signed.
+  const headers = Object.fromEntries(Object.entries(signed.headers ?? {}).filter(([name]) => name.toLowerCase() !== "host").map(([name, value]) => [name, String(value)]));
+  let res: Undici.Dispatcher.ResponseData;
+  try {
+    res = await getGlobalDispatcher().request({ origin, path, method: "PUT", headers, body: MARKER_BODY, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const e = err as Error & { code?: string; cause?: { code?: string } };
+    const reason = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.code ?? e.message);
+    throw Object.assign(new Error(reason), { name: "S3NetworkError" }) as S3Failure;
+  }
+  const text = await res.body.text();
+  if (res.statusCode >= 200 && res.statusCode < 300) return;
+  const retryAfter = res.headers["retry-after"];
+  throw Object.assign(new Error(describeS3Error(text, res.statusCode)), {
+    name: "S3Error",
+    status: res.statusCode,
+    retryAfterMs: parseRetryAfter((Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null),
+  }) as S3Failure;
+}
+
+/**
+ * S3's error document, `<Error><Code>NoSuchBucket</Code><Message>…</Message>…</Error>`, as
+ * "NoSuchBucket: The specified bucket does not exist"; the status when the body is not one.
+ */
+function describeS3Error(text: string, status: number): string {
+  const { XMLParser } = require("fast-xml-parser") as typeof FastXmlParser;
+  let error: { Code?: unknown; Message?: unknown } | undefined;
+  try {
+    error = (new XMLParser({ parseTagValue: false }).parse(text) as { Error?: { Code?: unknown; Message?: unknown } }).Error;
+  } catch {
+    error = undefined;
+  }
+  if (typeof error?.Code !== "string") return `HTTP ${status}`;
+  return typeof error.Message === "string" && error.Message ? `${error.Code}: ${error.Message}` : error.Code;
+}
+
+/** No answer, throttling (429, 503 SlowDown) and server errors are retried; other answers are final. */
 function s3Verdict(err: unknown): Verdict {
-  const { $metadata, $retryable, code, name } = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string; name?: string };
-  const status = $metadata?.httpStatusCode;
-  if (status === undefined) return { retry: true, reason: code ?? name ?? "no answer" };
-  return { retry: status === 429 || status >= 500 || Boolean($retryable), reason: String(status) };
+  const { status, retryAfterMs, message } = err as S3Failure;
+  if (status === undefined) return { retry: true, reason: message };
+  return { retry: status === 429 || status >= 500, reason: String(status), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalises a path segment. */
+function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -43,8 +43,8 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
   it("serializes without any credential in the closure", () => {
     expect(serialized.containsSecrets).toBe(false);
     for (const secret of SECRETS) expect(serialized.text).not.toContain(secret);
-    // The bundle carries the SDK as a require() (quoted inside the bundle string), not inlined.
-    expect(serialized.text).toMatch(/require\(\\?"@aws-sdk\/client-s3/);
+    // The bundle carries packages as require()s (quoted inside the bundle string), not inlined.
+    for (const dependency of ["aws4", "undici", "fast-xml-parser"]) expect(serialized.text).toMatch(new RegExp(`require\\(\\\\?"${dependency}\\\\?"\\)`));
   });
 
   it("creates both storages from a title, with outputs and state free of credentials", async () => {
