@@ -3,12 +3,14 @@
 // (mergeConfig would concatenate `include` with the base's; this replaces it.)
 import { defineConfig } from "vitest/config";
 import base from "./vitest.config.mts";
+import FastestFirstSequencer from "./tests/harness/fastest-first-sequencer.ts";
 
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
     setupFiles: ["./tests/harness/mutant-active-at-load.ts"],
+    sequence: { ...base.test?.sequence, sequencer: FastestFirstSequencer },
     include: [
       "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
       "tests/labelStudioStorage/{plan,prefix,reconcile,provider}.test.ts",

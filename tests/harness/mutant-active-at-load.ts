@@ -20,25 +20,28 @@ interface StrykerNamespace {
 }
 
 const provided = inject as unknown as (key: string) => unknown;
-const globals = globalThis as unknown as Record<string, StrykerNamespace | undefined>;
-const namespaceKey = String(provided("globalNamespace"));
-const namespace = (globals[namespaceKey] ??= {});
+const namespaceKey = provided("globalNamespace");
 
-if (provided("mode") === "mutant") {
-  namespace.activeMutant = provided("activeMutant");
-} else {
-  const testsInFile = new Set<string>();
-  // Registered after Stryker's own beforeEach, which sets currentTestId.
-  beforeEach(() => {
-    if (namespace.currentTestId) testsInFile.add(namespace.currentTestId);
-  });
-  afterAll(() => {
-    const coverage = namespace.mutantCoverage;
-    if (!coverage) return;
-    for (const testId of testsInFile) {
-      const counts = (coverage.perTest[testId] ??= {});
-      for (const [mutant, hits] of Object.entries(coverage.static)) counts[mutant] = (counts[mutant] ?? 0) + hits;
-    }
-    coverage.static = {};
-  });
+// Outside Stryker (nothing provided) this file does nothing.
+if (typeof namespaceKey === "string") {
+  const globals = globalThis as unknown as Record<string, StrykerNamespace | undefined>;
+  const namespace = (globals[namespaceKey] ??= {});
+  if (provided("mode") === "mutant") {
+    namespace.activeMutant = provided("activeMutant");
+  } else {
+    const testsInFile = new Set<string>();
+    // Registered after Stryker's own beforeEach, which sets currentTestId.
+    beforeEach(() => {
+      if (namespace.currentTestId) testsInFile.add(namespace.currentTestId);
+    });
+    afterAll(() => {
+      const coverage = namespace.mutantCoverage;
+      if (!coverage) return;
+      for (const testId of testsInFile) {
+        const counts = (coverage.perTest[testId] ??= {});
+        for (const [mutant, hits] of Object.entries(coverage.static)) counts[mutant] = (counts[mutant] ?? 0) + hits;
+      }
+      coverage.static = {};
+    });
+  }
 }
