@@ -41,7 +41,7 @@ const ROOT = path.resolve(__dirname, "..");
 const ENTRY = path.join("src", "cli", "main.ts");
 const HEADER = "// oceanid-cli-bundle ";
 /** Bump when the build changes in a way the recorded files do not show. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Packages imported from src/ that are bundled, together with every package they import. */
 const BUNDLED_PACKAGES = ["commander", "pg", "pg-connection-string", "undici", "p-retry", "p-limit"];
 /** The Pulumi program, compiled into the bundle for `oceanid plan` when the checkout has one. */
@@ -178,6 +178,25 @@ function plugin(root, record) {
       });
     },
   };
+}
+
+/**
+ * The bundle as ASCII, so a start reads it as one-byte text (half the time of decoding UTF-8,
+ * ~5 ms of every command). esbuild escapes every non-ASCII character in code (its default
+ * charset); the ones left are in comments it keeps (an em dash, a name), and each becomes "?"
+ * per UTF-16 unit, so the source map's columns still hold.
+ * @param {string} code
+ */
+function asciiComments(code) {
+  return code.replace(/[^\x00-\x7f]/g, "?");
+}
+
+/**
+ * JSON with every non-ASCII character escaped (a checkout path may have some).
+ * @param {unknown} value
+ */
+function asciiJson(value) {
+  return JSON.stringify(value).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
@@ -324,7 +343,7 @@ async function build(root = ROOT, replaced = undefined) {
     return found.text;
   };
   const stamp = { format: FORMAT, root, build: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, files: [...recorded] };
-  const text = `${HEADER}${JSON.stringify(stamp)}\n${output(".cjs")}`;
+  const text = `${HEADER}${asciiJson(stamp)}\n${asciiComments(output(".cjs"))}`;
   const map = output(".map");
   // The map first: a bundle in place has its map.
   if (writeAtomically(path.join(dir, `cli.${stamp.build}.map`), map) && writeAtomically(path.join(dir, "cli.cjs"), text)) removeEarlierBuilds(dir, replaced);
@@ -413,7 +432,8 @@ function fromSource(root) {
 function cachedBundle(file, root) {
   let text;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // ASCII by construction (build()): read as one-byte text, twice as fast as decoding UTF-8.
+    text = fs.readFileSync(file, "latin1");
   } catch {
     return { fresh: undefined, replaced: undefined };
   }

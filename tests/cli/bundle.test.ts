@@ -34,8 +34,8 @@ interface Copy {
 const CLI_FILES = ["bin", "src", "package.json", "tsconfig.json"];
 const PROJECT_FILES = [...CLI_FILES, "index.ts", "sql", "esc", "Pulumi.yaml", "Pulumi.prod.yaml"];
 
-function copyOfRepository(cache?: string, entries = CLI_FILES): Copy {
-  const root = temporaryDirectory("oceanid-bundle-");
+function copyOfRepository(cache?: string, entries = CLI_FILES, prefix = "oceanid-bundle-"): Copy {
+  const root = temporaryDirectory(prefix);
   for (const entry of entries) fs.cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true });
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
   const cacheDir = cache ?? path.join(root, "cache");
@@ -83,6 +83,22 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     // pg's Cloudflare check (which loads Node's fetch) is compiled out; if this fails after a pg
     // upgrade, update the patch in bin/cli-bundle.cjs.
     expect(fs.readFileSync(copy.bundle, "utf8")).not.toContain("isCloudflareRuntime()");
+  });
+
+  it("writes the bundle as ASCII, which a start reads as one-byte text, also from a checkout whose path is not", async () => {
+    const copy = copyOfRepository(undefined, CLI_FILES, "oceanid-bündel-Ωmega-");
+    // A string with non-ASCII text in the sources (the copy's own path) and a comment with some.
+    const file = path.join(copy.root, "src", "migrations", "command.ts");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/\.description\("Apply sql\/migrations/, '.description("Apply — ü sql/migrations') + "\n// comment — ü 🐟\n");
+    expect(await helpOfMigrate(copy)).toContain("Apply — ü sql/migrations to the cleandata database");
+    const bytes = fs.readFileSync(copy.bundle);
+    expect(bytes.findIndex((byte) => byte > 0x7f)).toBe(-1);
+    const stamp = JSON.parse(bytes.toString("latin1").slice(HEADER.length, bytes.indexOf("\n"))) as { root: string };
+    expect(stamp.root).toBe(copy.root);
+    // A second start finds it fresh (its stamp names this very path) and runs it as written.
+    const build = copy.build();
+    expect(await helpOfMigrate(copy)).toContain("Apply — ü sql/migrations to the cleandata database");
+    expect(copy.build()).toBe(build);
   });
 
   it("never runs a stale bundle: a changed source rebuilds it, whether its mtime moved forward or back", async () => {
