@@ -60,6 +60,20 @@ describe("planStorage", () => {
     expect(planStorage("import", [stored({ last_sync: null })], desiredFields("import", project, settings))).toMatchObject({ action: "unchanged", sync: true });
   });
 
+  it("patches a field set on one side only: unset in Label Studio but configured, or the other way round", () => {
+    const withEndpoint = desiredFields("import", project, { ...settings, endpoint: "http://minio:9000" });
+    expect(planStorage("import", [stored({ s3_endpoint: null })], withEndpoint)).toMatchObject({ action: "update", patch: { s3_endpoint: "http://minio:9000" } });
+    expect(planStorage("import", [stored({ s3_endpoint: "http://old:9000" })], desiredFields("import", project, settings))).toMatchObject({
+      action: "update",
+      patch: { s3_endpoint: null },
+    });
+  });
+
+  it("never syncs an export storage, even one that never synced", () => {
+    const exportStored = { ...stored({}), ...desiredFields("export", project, settings), last_sync: null } as LsStorage;
+    expect(planStorage("export", [exportStored], desiredFields("export", project, settings))).toEqual({ action: "unchanged", id: 1, prefix: "annotations/fish-photos-7/export/", sync: false });
+  });
+
   it("picks the storage at the desired prefix, else the oldest, among several on the bucket", () => {
     const desired = desiredFields("import", project, settings);
     expect(planStorage("import", [stored({ id: 9, prefix: "x/" }), stored({ id: 5 })], desired)).toMatchObject({ id: 5 });
