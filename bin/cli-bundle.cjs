@@ -15,11 +15,9 @@
 //   cli.cjs is the bundle; cli.<build>.map (source map) and cli.<build>.v8cache (V8 code cache,
 //   written at exit by the first run of a build, or when V8 rejects it after a Node upgrade)
 //   belong to one build. A read-only install still works: it builds in memory, saving nothing.
-// - Packages: commander, pg, and the HTTP stack of `provision` (undici, p-retry, p-limit) are
-//   bundled with what they import: loading undici's ~100 files one by one took ~0.1 s before a
-//   provision run's first request. Every other package is a plain require() from the
-//   repository's node_modules, the same module the rest of the process sees. (undici keeps its
-//   global dispatcher, the egress proxy, under a global symbol, so any copy sees it.)
+// - Packages: only commander and pg (with what they import) are bundled; every other package is
+//   a plain require() from the repository's node_modules, the same module the rest of the
+//   process sees.
 // - Stack traces name src/**/*.ts lines, as under tsx: frames in the bundle are mapped through
 //   its source map, read only when a stack is printed.
 // - The Pulumi program (index.ts) is in the bundle too, registered for `oceanid plan`: it shares
@@ -43,7 +41,7 @@ const HEADER = "// oceanid-cli-bundle ";
 /** Bump when the build changes in a way the recorded files do not show. */
 const FORMAT = 2;
 /** Packages imported from src/ that are bundled, together with every package they import. */
-const BUNDLED_PACKAGES = ["commander", "pg", "pg-connection-string", "undici", "p-retry", "p-limit"];
+const BUNDLED_PACKAGES = ["commander", "pg", "pg-connection-string"];
 /** The Pulumi program, compiled into the bundle for `oceanid plan` when the checkout has one. */
 const PROGRAM = "index.ts";
 /** Where bundledProvider() lives; the bundle hands it each dynamic provider compiled ahead of time. */
