@@ -1,10 +1,11 @@
 import type * as Http from "node:http";
-import type * as Undici from "undici";
+import type pLimitModule = require("p-limit");
 import { TOKEN_REFRESH_PATH, TokenAuth } from "./auth";
 import { ambiguousWriteError, isLabelStudioApiError, isNetworkError, labelStudioApiError, networkError, verdictOf } from "./errors";
 import { redactSecrets } from "../redact";
 import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
+import { httpRequest, type HttpMethod, type HttpNetworkFailure } from "../http/dispatcher";
 import type { Direction, LsStorage, Project } from "./types";
 
 export interface LabelStudioClientOptions {
@@ -64,7 +65,9 @@ interface Page<T> {
 export class LabelStudioClient {
   /** HTTP requests sent, retries and token exchanges included. */
   requestCount = 0;
-  private readonly base: string;
+  /** scheme://host[:port], and the path Label Studio is served under ("" at the root). */
+  private readonly origin: string;
+  private readonly basePath: string;
   private readonly auth: TokenAuth;
   private readonly secrets: string[];
   private readonly timeoutMs: number;
@@ -73,7 +76,9 @@ export class LabelStudioClient {
   readonly retry: RetryOptions;
 
   constructor(options: LabelStudioClientOptions) {
-    this.base = options.url.replace(/\/+$/, "");
+    const base = new URL(options.url);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, "");
     this.secrets = [options.token, ...(options.secrets ?? [])];
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.syncTimeoutMs = options.syncTimeoutMs ?? 15 * 60_000;
@@ -82,36 +87,53 @@ export class LabelStudioClient {
   }
 
   /**
-   * Every project: page 1, whose `count` tells how many pages follow, then those at most
-   * `parallel` at a time — two round trips instead of one per page. Page numbers, not `next`:
-   * Django builds `next` from the Host it saw, wrong behind a proxy. Projects created or
-   * deleted meanwhile shift the pages, as they would one by one: a project seen twice is kept
-   * once, a page gone past the end ("Invalid page.", 404) is empty, and pages go on while the
-   * last one fetched still has a `next`.
+   * Every project, page by page, each page's projects handed to `onPage` as it arrives, so a
+   * caller can start on them while the next pages load. Page 1's `count` tells how many pages
+   * follow; those are requested at once, each through `schedule` (the caller's limit on
+   * requests in flight). Page numbers, not `next`: Django builds `next` from the Host it saw,
+   * wrong behind a proxy. Projects created or deleted meanwhile shift the pages, as they would
+   * one by one: a project may come on two pages (keep the first), a page gone past the end
+   * ("Invalid page.", 404) is empty, and pages go on while the last one fetched still has a
+   * `next`.
    */
-  async listProjects(parallel = 8): Promise<Project[]> {
-    const projects = new Map<number, Project>();
+  async forEachProjectPage(schedule: <T>(task: () => Promise<T>) => Promise<T>, onPage: (projects: Project[]) => void): Promise<void> {
+    // After a page fails no later page is requested or handed on, and the failure is thrown
+    // once the pages already under way are done: nothing is left running behind the caller.
+    let failed = false;
     const page = async (number: number): Promise<Page<Project> | undefined> => {
+      let body: Page<Project> | undefined;
       try {
-        return await this.request<Page<Project>>("GET", "/api/projects/", { query: { page: number, page_size: PROJECT_PAGE_SIZE } });
+        body = await schedule(async () => (failed ? undefined : this.request<Page<Project>>("GET", "/api/projects/", { query: { page: number, page_size: PROJECT_PAGE_SIZE } })));
       } catch (err) {
         if (number > 1 && isLabelStudioApiError(err) && err.status === 404) return undefined;
+        failed = true;
         throw err;
       }
+      if (body && !failed) onPage(body.results.map(({ id, title }) => ({ id, title })));
+      return body;
     };
     let last = await page(1);
     let fetched = 1;
     const expected = Math.ceil((last?.count ?? 0) / PROJECT_PAGE_SIZE);
-    const pages: Array<Page<Project> | undefined> = [last];
     while (last?.next && last.results.length > 0) {
-      const numbers = Array.from({ length: Math.max(1, Math.min(parallel, expected - fetched)) }, (_, i) => fetched + 1 + i);
-      const batch = await Promise.all(numbers.map(page));
-      pages.push(...batch);
+      const numbers = Array.from({ length: Math.max(1, expected - fetched) }, (_, i) => fetched + 1 + i);
+      const batch = await Promise.allSettled(numbers.map(page));
+      const rejected = batch.find((result) => result.status === "rejected");
+      if (rejected) throw rejected.reason;
       fetched += numbers.length;
-      last = batch[batch.length - 1];
+      const final = batch[batch.length - 1];
+      last = final.status === "fulfilled" ? final.value : undefined;
     }
-    for (const body of pages) for (const { id, title } of body?.results ?? []) if (!projects.has(id)) projects.set(id, { id, title });
-    return [...projects.values()];
+  }
+
+  /** Every project by id (see forEachProjectPage), with at most `parallel` pages requested at a time. */
+  async listProjects(parallel = 8): Promise<Project[]> {
+    const pLimit = require("p-limit") as typeof pLimitModule;
+    const projects = new Map<number, Project>();
+    await this.forEachProjectPage(pLimit(parallel), (page) => {
+      for (const project of page) if (!projects.has(project.id)) projects.set(project.id, project);
+    });
+    return [...projects.values()].sort((a, b) => a.id - b.id);
   }
 
   async getProject(id: number): Promise<Project> {
@@ -142,7 +164,7 @@ export class LabelStudioClient {
    * nothing happened — any other failure may hide a storage that was created, so it becomes an
    * AmbiguousWriteError for the caller to look before posting again.
    */
-  private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  private request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = options.idempotent ?? true;
     return retrying(
       "Label Studio",
@@ -164,7 +186,7 @@ export class LabelStudioClient {
     );
   }
 
-  private async attempt<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+  private async attempt<T>(method: HttpMethod, path: string, options: RequestOptions): Promise<T> {
     const header = await this.auth.header();
     let res = await this.send(method, path, options, header);
     if (res.status === 401 && (await this.auth.renew(header))) {
@@ -190,40 +212,33 @@ export class LabelStudioClient {
     );
   }
 
-  private async send(method: string, path: string, options: RequestOptions, authorization?: string): Promise<RawResponse> {
-    const url = new URL(this.base + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value));
+  private async send(method: HttpMethod, path: string, options: RequestOptions, authorization?: string): Promise<RawResponse> {
+    const query = options.query ? `?${new URLSearchParams(Object.entries(options.query).map(([key, value]): [string, string] => [key, String(value)])).toString()}` : "";
     const headers: Record<string, string> = { accept: "application/json" };
     if (authorization) headers.authorization = authorization;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    // undici's request, not fetch: the same global dispatcher (so the egress proxy of proxy.ts
-    // applies), at half the CPU per request — fetch's WHATWG streams and objects cost ~1 ms
-    // each, which at hundreds of projects is the client's largest cost.
-    const { request } = require("undici") as typeof Undici;
     const { STATUS_CODES } = require("node:http") as typeof Http;
     this.requestCount++;
     try {
-      const res = await request(url, {
-        method: method as Undici.Dispatcher.HttpMethod,
+      // undici's request, not fetch (see ../http/dispatcher.ts): fetch's WHATWG streams and
+      // objects cost ~1 ms per request, which at hundreds of projects is the client's largest cost.
+      const answer = await httpRequest({
+        origin: this.origin,
+        path: this.basePath + path + query,
+        method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      const retryAfter = res.headers["retry-after"];
-      // Read the body here so a reset mid-body is a network error like any other.
-      const text = await res.body.text();
-      return { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null, text };
+      return { ...answer, statusText: STATUS_CODES[answer.status] ?? "" };
     } catch (err) {
-      const reason =
-        err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
-          ? `no answer within ${timeoutMs} ms`
-          : describeNetworkError(err);
+      const { reason } = err as HttpNetworkFailure;
       throw networkError(this.clean(`Label Studio ${method} ${path}: ${reason}`), this.clean(reason));
     }
   }
 
-  private parse<T>(method: string, path: string, res: RawResponse): T {
+  private parse<T>(method: HttpMethod, path: string, res: RawResponse): T {
     if (res.status >= 200 && res.status < 300) return (res.text ? JSON.parse(res.text) : undefined) as T;
     const { detail, fieldErrors } = describeErrorBody(res.text, res.statusText);
     const fields = Object.entries(fieldErrors).map(([field, messages]) => `${field}: ${messages.join(" ")}`);
@@ -245,14 +260,6 @@ export class LabelStudioClient {
 }
 
 const scopeOf = (project: number | undefined) => (project === undefined ? {} : { scope: `project ${project}` });
-
-/** The error code (ECONNREFUSED, UND_ERR_SOCKET, ...), of the error or of its cause. */
-function describeNetworkError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const { code } = err as { code?: string };
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? code ?? cause?.message ?? err.message;
-}
 
 /**
  * Label Studio's error envelope `{id, status_code, version, detail, exc_info, validation_errors}`;

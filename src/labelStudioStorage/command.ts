@@ -114,6 +114,9 @@ async function runProvision(flags: ProvisionFlags, env: NodeJS.ProcessEnv, progr
   const budgetMs = budget("requestBudget", "--request-budget", DEFAULT_REQUEST_BUDGET_MS);
   const deadline = Date.now() + budget("runBudget", "--run-budget", DEFAULT_RUN_BUDGET_MS);
   const labelStudioUrl = required("labelStudioUrl", "--label-studio-url");
+  if (!/^https?:\/\/[^/]/i.test(labelStudioUrl) || !URL.canParse(labelStudioUrl)) {
+    throw new UsageError(`--label-studio-url (or ${SETTING_ENV.labelStudioUrl}) must be an http(s) URL such as https://label.example.com, got ${JSON.stringify(labelStudioUrl)}`);
+  }
   const endpoint = setting("endpoint");
   const settings: StorageSettings = {
     bucket: required("bucket", "--bucket"),

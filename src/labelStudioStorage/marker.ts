@@ -1,6 +1,6 @@
 import type * as Aws4 from "aws4";
 import type * as FastXmlParser from "fast-xml-parser";
-import type * as Undici from "undici";
+import { httpRequest, type HttpAnswer, type HttpNetworkFailure } from "../http/dispatcher";
 import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
 import { markerKey } from "./prefix";
@@ -93,7 +93,6 @@ interface S3Failure extends Error {
 async function putObject(settings: Pick<StorageSettings, "bucket" | "region" | "endpoint">, credentials: S3Credentials, key: string, timeoutMs: number): Promise<void> {
   // Required on first use: a run whose storages all exist writes no marker.
   const aws4 = require("aws4") as typeof Aws4;
-  const { getGlobalDispatcher } = require("undici") as typeof Undici;
   const { origin, path } = objectLocation(settings, key);
   const signed = aws4.sign(
     { host: new URL(origin).host, path, method: "PUT", service: "s3", region: settings.region, body: MARKER_BODY, headers: { "Content-Type": "text/plain" } },
@@ -101,21 +100,17 @@ async function putObject(settings: Pick<StorageSettings, "bucket" | "region" | "
   );
   // undici sends Host itself, from the origin: the same value aws4 signed.
   const headers = Object.fromEntries(Object.entries(signed.headers ?? {}).filter(([name]) => name.toLowerCase() !== "host").map(([name, value]) => [name, String(value)]));
-  let res: Undici.Dispatcher.ResponseData;
+  let answer: HttpAnswer;
   try {
-    res = await getGlobalDispatcher().request({ origin, path, method: "PUT", headers, body: MARKER_BODY, signal: AbortSignal.timeout(timeoutMs) });
+    answer = await httpRequest({ origin, path, method: "PUT", headers, body: MARKER_BODY, timeoutMs });
   } catch (err) {
-    const e = err as Error & { code?: string; cause?: { code?: string } };
-    const reason = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.code ?? e.message);
-    throw Object.assign(new Error(reason), { name: "S3NetworkError" }) as S3Failure;
+    throw Object.assign(new Error((err as HttpNetworkFailure).reason), { name: "S3NetworkError" }) as S3Failure;
   }
-  const text = await res.body.text();
-  if (res.statusCode >= 200 && res.statusCode < 300) return;
-  const retryAfter = res.headers["retry-after"];
-  throw Object.assign(new Error(describeS3Error(text, res.statusCode)), {
+  if (answer.status >= 200 && answer.status < 300) return;
+  throw Object.assign(new Error(describeS3Error(answer.text, answer.status)), {
     name: "S3Error",
-    status: res.statusCode,
-    retryAfterMs: parseRetryAfter((Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null),
+    status: answer.status,
+    retryAfterMs: parseRetryAfter(answer.retryAfter),
   }) as S3Failure;
 }
 

@@ -1,4 +1,4 @@
-import type * as Undici from "undici";
+import { useProxyAgent } from "../http/dispatcher";
 
 /**
  * Node 20's http and fetch ignore HTTP_PROXY/HTTPS_PROXY/NO_PROXY (NODE_USE_ENV_PROXY came in
@@ -10,7 +10,6 @@ import type * as Undici from "undici";
  */
 export function useEnvironmentProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   if (!["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"].some((name) => env[name])) return false;
-  const { EnvHttpProxyAgent, setGlobalDispatcher } = require("undici") as typeof Undici;
-  setGlobalDispatcher(new EnvHttpProxyAgent());
+  useProxyAgent();
   return true;
 }

@@ -259,43 +259,58 @@ export interface ProvisionReport {
 }
 
 /**
- * Lists the projects once, then reconciles them with at most `concurrency` in flight. A
- * project's failure is reported and the others go on; an auth failure stops everything.
+ * Reconciles the selected projects with at most `concurrency` Label Studio requests in flight,
+ * the project listing's included. With "all", each page's projects start as the page arrives.
+ * A project's failure is reported and the others go on; an auth failure, or a listing that
+ * fails, starts no more projects and is thrown once those under way have finished.
  */
 export async function provision(ctx: ProvisionContext, options: ProvisionOptions): Promise<ProvisionReport> {
   const problems = settingsProblems(ctx.settings);
   if (problems.length > 0) throw settingsError(problems);
   const progress = options.onProgress ?? (() => {});
-  const all = await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const { projects, missing } = options.projects === "all" ? { projects: [...all].sort((a, b) => a.id - b.id), missing: [] } : selectProjects(all, options.projects);
-  const errors: ProvisionReport["errors"] = missing.map((message) => ({ project: message, message }));
   const pLimit = require("p-limit") as typeof pLimitModule;
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-  let authFailure: Error | undefined;
-  const results = await Promise.all(
-    projects.map((project) =>
-      limit(async () => {
-        if (authFailure) return undefined;
-        if (options.deadline !== undefined && Date.now() >= options.deadline) {
-          errors.push({ project: project.id, message: `project ${project.id} "${project.title}": not started, the run's time budget is spent` });
-          return undefined;
-        }
-        try {
-          const result = await reconcileProject(ctx, project);
-          progress(describeResult(result, ctx.dryRun));
-          return result;
-        } catch (err) {
-          const error = err as ProvisionError;
-          if (isAuthError(error.cause)) authFailure ??= error;
-          else errors.push({ project: project.id, message: error.message });
-          return undefined;
-        }
-      }),
-    ),
-  );
-  if (authFailure) throw authFailure;
+  const errors: ProvisionReport["errors"] = [];
+  let stop: Error | undefined;
+  const run = async (project: Project): Promise<ProjectResult | undefined> => {
+    if (stop) return undefined;
+    if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      errors.push({ project: project.id, message: `project ${project.id} "${project.title}": not started, the run's time budget is spent` });
+      return undefined;
+    }
+    try {
+      const result = await reconcileProject(ctx, project);
+      progress(describeResult(result, ctx.dryRun));
+      return result;
+    } catch (err) {
+      const error = err as ProvisionError;
+      if (isAuthError(error.cause)) stop ??= error;
+      else errors.push({ project: project.id, message: error.message });
+      return undefined;
+    }
+  };
+  const runs: Array<Promise<ProjectResult | undefined>> = [];
+  if (options.projects === "all") {
+    const started = new Set<number>();
+    const listing = ctx.client.forEachProjectPage(limit, (page) => {
+      for (const project of page) {
+        if (started.has(project.id)) continue;
+        started.add(project.id);
+        runs.push(limit(() => run(project)));
+      }
+    });
+    await listing.catch((err: Error) => {
+      stop ??= err;
+    });
+  } else {
+    const { projects, missing } = selectProjects(await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY), options.projects);
+    errors.push(...missing.map((message) => ({ project: message, message })));
+    runs.push(...projects.map((project) => limit(() => run(project))));
+  }
+  const results = await Promise.all(runs);
+  if (stop) throw stop;
   return {
-    projects: results.filter((r): r is ProjectResult => r !== undefined),
+    projects: results.filter((r): r is ProjectResult => r !== undefined).sort((a, b) => a.id - b.id),
     // In project order, whatever order they failed in.
     errors: errors.sort((a, b) => (typeof a.project === "number" && typeof b.project === "number" ? a.project - b.project : 0)),
     requests: ctx.client.requestCount,

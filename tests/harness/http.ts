@@ -53,6 +53,8 @@ export interface FakeServer {
   faultLog: string[];
   /** Minimum response time of every request, the server's own work included (benchmarks). */
   setLatency(ms: number): void;
+  /** The most requests the server held at once, from arrival to the end of the answer. */
+  peakInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -82,8 +84,12 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
     }
     return undefined;
   };
+  let inFlight = 0;
+  let peak = 0;
   const server = http.createServer((req, res) => {
     const receivedAt = Date.now();
+    peak = Math.max(peak, ++inFlight);
+    res.on("close", () => inFlight--);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -142,6 +148,7 @@ export async function startFakeServer(route: Route): Promise<FakeServer> {
     },
     faultLog,
     setLatency: (ms) => void (latency = ms),
+    peakInFlight: () => peak,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -167,6 +167,11 @@ describe("oceanid provision", () => {
     expect([run.status, run.stderr]).toEqual([1, 'oceanid: --run-budget (or OCEANID_RUN_BUDGET) must be a positive number of seconds, got "ten minutes"\n']);
   });
 
+  it("refuses a Label Studio URL that is not an http(s) URL, naming the flag and the variable", async () => {
+    const run = await cli(["--all"], { LABEL_STUDIO_URL: "label.example.com" });
+    expect([run.status, run.stderr]).toEqual([1, 'oceanid: --label-studio-url (or LABEL_STUDIO_URL) must be an http(s) URL such as https://label.example.com, got "label.example.com"\n']);
+  });
+
   it("goes through HTTP_PROXY for Label Studio and S3 alike", async () => {
     world.ls.addProject("Fish");
     const seen: string[] = [];

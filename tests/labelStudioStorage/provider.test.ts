@@ -44,7 +44,7 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(serialized.containsSecrets).toBe(false);
     for (const secret of SECRETS) expect(serialized.text).not.toContain(secret);
     // The bundle carries packages as require()s (quoted inside the bundle string), not inlined.
-    for (const dependency of ["aws4", "undici", "fast-xml-parser"]) expect(serialized.text).toMatch(new RegExp(`require\\(\\\\?"${dependency}\\\\?"\\)`));
+    for (const dependency of ["aws4", "undici/lib/global", "fast-xml-parser"]) expect(serialized.text).toMatch(new RegExp(`require\\(\\\\?"${dependency}\\\\?"\\)`));
   });
 
   it("creates both storages from a title, with outputs and state free of credentials", async () => {

@@ -265,3 +265,43 @@ describe("reconcileProject", () => {
     await expect(reconcileProject(ctx, project)).rejects.toThrow(/^project 1 "Fish": importRegex "raw-uploads\/fish-1\/" matches the marker object/);
   });
 });
+
+describe("provision --all over a listing of several pages", () => {
+  const addProjects = (count: number) => Array.from({ length: count }, (_, i) => world.ls.addProject(`Project ${i}`).id);
+  const seen = (pattern: RegExp) => world.ls.server.requests.map((r, index) => ({ r, index })).filter(({ r }) => pattern.test(`${r.method} ${r.path}`));
+
+  it("starts on page 1's projects before it asks for the later pages, and reconciles every project once", async () => {
+    const ids = addProjects(230);
+    const report = await provision(world.context({ dryRun: true }), { projects: "all", concurrency: 4 });
+    expect(report.errors).toEqual([]);
+    expect(report.projects.map((p) => p.id)).toEqual(ids);
+    const pages = seen(/^GET \/api\/projects\/$/);
+    expect(pages.map(({ r }) => r.query.get("page"))).toEqual(["1", "2", "3"]);
+    const firstStorageListing = seen(/^GET \/api\/storages\//)[0].index;
+    expect(firstStorageListing).toBeLessThan(pages[1].index);
+    expect(seen(/^GET \/api\/storages\/s3\/$/)).toHaveLength(230);
+  });
+
+  it("keeps to `concurrency` requests in flight, the listing's pages included", async () => {
+    addProjects(230);
+    world.ls.server.setLatency(5);
+    await provision(world.context({ dryRun: true }), { projects: "all", concurrency: 3 });
+    expect(world.ls.server.peakInFlight()).toBe(3);
+  });
+
+  it("starts no project after the listing fails part-way, lets those under way finish, then throws the listing's error", async () => {
+    addProjects(230);
+    // Page 1 answers (a delay of 1 ms), page 2 is refused.
+    world.ls.server.inject(/^GET \/api\/projects\/$/, { kind: "delay", ms: 1 });
+    world.ls.server.inject(/^GET \/api\/projects\/$/, { kind: "status", status: 400, body: { detail: "Invalid page size." } });
+    const err = (await provision(world.context({ dryRun: true }), { projects: "all", concurrency: 4 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^Label Studio answered 400 to GET \/api\/projects\/: Invalid page size\./);
+    const settled = world.ls.server.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(world.ls.server.requests.length).toBe(settled);
+    // Page 1's 100 projects, each with both listings done; none from the pages after.
+    expect(seen(/^GET \/api\/storages\/s3\/$/)).toHaveLength(100);
+    expect(seen(/^GET \/api\/storages\/export\/s3$/)).toHaveLength(100);
+  });
+});
+
