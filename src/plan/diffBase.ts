@@ -1,9 +1,13 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { UsageError } from "../cli/errors";
 import type { Plan } from "./plan";
+
+/** A plan's JSON is a few hundred kB; execFile's default cap is 1 MiB. */
+const PLAN_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
 export interface BaseSource {
   /** A saved `oceanid plan --json` file, or a git ref (branch, tag, commit) of this checkout. */
@@ -68,9 +72,14 @@ async function planOfCommit(source: BaseSource, commit: string): Promise<Plan> {
     // `--` first, or node reads --env-file itself (see src/plan/command.ts); the old spelling is the
     // one every revision of the CLI knows.
     const args = ["--", path.join(projectDir, "bin", "oceanid.cjs"), "plan", "--stack", source.stack, "--json", ...source.escFiles.flatMap((f) => ["--env-file", f])];
-    const result = await run(process.execPath, args, { cwd: projectDir, env: { ...process.env, OCEANID_CLI_CACHE: path.join(temp, "cache") } });
-    if (result.status !== 0) throw new UsageError(`--diff-base ${source.base}: the plan of ${commit.slice(0, 12)} failed (exit ${result.status}):\n${result.stderr.trimEnd()}`);
-    return readPlanText(result.stdout, source);
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(process.execPath, args, { cwd: projectDir, env: { ...process.env, OCEANID_CLI_CACHE: path.join(temp, "cache") }, maxBuffer: PLAN_OUTPUT_LIMIT }));
+    } catch (err) {
+      const { code, stderr } = err as { code?: number | string; stderr?: string };
+      throw new UsageError(`--diff-base ${source.base}: the plan of ${commit.slice(0, 12)} failed (exit ${code}):\n${(stderr ?? "").trimEnd()}`);
+    }
+    return readPlanText(stdout, source);
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
   }
@@ -79,16 +88,4 @@ async function planOfCommit(source: BaseSource, commit: string): Promise<Plan> {
 function readPlanText(text: string, source: BaseSource): Plan {
   const plan = JSON.parse(text) as Plan;
   return { ...plan, warnings: plan.warnings ?? [], stack: plan.stack ?? source.stack };
-}
-
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
 }

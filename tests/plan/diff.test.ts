@@ -82,6 +82,24 @@ describe("oceanid plan --diff-base", () => {
     expect(fromRef).not.toContain("example-password");
   });
 
+  it("fails with the base revision's own error when that revision cannot be planned", async () => {
+    // A commit whose ESC environment holds an invalid mode, made without touching the worktree.
+    const envFile = "esc/default/oceanid-cluster.yaml";
+    const broken = git("show", `main:${envFile}`).replace("egress.dbProxy.mode: ssh-tunnel", "egress.dbProxy.mode: carrier-pigeon");
+    const blob = execFileSync("git", ["-C", repo, "hash-object", "-w", "--stdin"], { input: broken, encoding: "utf8" }).trim();
+    const index = { ...process.env, GIT_INDEX_FILE: path.join(temporary, "broken.index") };
+    const plumbing = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { env: index, encoding: "utf8" }).trim();
+    plumbing("read-tree", "main");
+    plumbing("update-index", "--cacheinfo", `100644,${blob},${envFile}`);
+    const commit = plumbing("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit-tree", plumbing("write-tree"), "-p", "main", "-m", "broken");
+    git("branch", "broken", commit);
+    const result = await run(["--diff-base", "broken"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^oceanid: --diff-base broken: the plan of ${commit.slice(0, 12)} failed \\(exit 1\\):\\n`));
+    expect(result.stderr).toContain("egress.dbProxy.mode");
+    expect(git("status", "--porcelain")).toBe(" M esc/default/oceanid-cluster.yaml\n");
+  });
+
   it("refuses a plan saved with --show-secrets, and --show-secrets itself", async () => {
     const revealed = await run(["--json", "--show-secrets"]);
     const file = path.join(temporary, "revealed.json");
