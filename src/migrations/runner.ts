@@ -163,13 +163,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       const body = await withAdvisoryLock(client, domain, lock, async () => {
         if (!options.dryRun) return migrateLocked(client, files, options, domain);
         await client.query("BEGIN");
-        try {
-          return await migrateLocked(client, files, options, domain);
-          // Stryker disable next-line BlockStatement: withClient ends the session right after, which rolls the dry run back as well; the ROLLBACK only ends it before the lock is released.
-        } finally {
-          // Stryker disable next-line StringLiteral: as above, the session's end rolls the dry run back too.
-          await client.query("ROLLBACK").catch(() => {});
-        }
+        // Stryker disable next-line ArrowFunction,StringLiteral: withClient ends the session right after, which rolls the dry run back as well; the ROLLBACK only ends it before the lock is released.
+        return await migrateLocked(client, files, options, domain).finally(() => client.query("ROLLBACK").catch(() => {}));
       });
       return { database, ...body };
     });
