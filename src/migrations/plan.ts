@@ -14,19 +14,20 @@ export interface PlannedFile {
  * consolidated file, or carried over from the earlier one-row-per-domain table. */
 export type RowOrigin = "migrate" | "baseline" | "consolidated" | "legacy";
 
-export interface AppliedRow {
-  version: number;
-  name: string | null;
-  checksum: string | null;
-  origin: RowOrigin;
-}
+/** A row of control.schema_versions. Only the earlier runner's rows lack a file name and checksum
+ * (the table's schema_versions_recorded_file constraint). */
+export type AppliedRow =
+  | { version: number; name: string; checksum: string; origin: Exclude<RowOrigin, "legacy"> }
+  | { version: number; name: string | null; checksum: string | null; origin: "legacy" };
+type RecordedRow = Extract<AppliedRow, { origin: Exclude<RowOrigin, "legacy"> }>;
 
 export interface PlanOptions {
   /** Stop after this version. */
   target?: number;
   /** Record files up to this version as applied without running them. */
   baseline?: number;
-  /** Objects in a database with no control.schema_versions rows at all (see unrecordedObjects). */
+  /** Objects in a database with no control.schema_versions rows at all (see unrecordedObjects);
+   * the caller asks only when the domain has no rows. Refused unless --baseline adopts them. */
   unrecordedObjects?: readonly string[];
 }
 
@@ -52,21 +53,21 @@ export const EQUIVALENT_EARLIER_CHECKSUMS: ReadonlyMap<number, readonly string[]
   [1, ["ecf7d30239b88e2acd871c3781c97014eb1e8f26c3707eebd7e7c535d8edd51b"]],
 ]);
 
-function matchesFile(file: PlannedFile, checksum: string | null): boolean {
-  return checksum !== null && (file.checksum === checksum || (EQUIVALENT_EARLIER_CHECKSUMS.get(file.version) ?? []).includes(checksum));
+function matchesFile(file: PlannedFile, checksum: string): boolean {
+  return file.checksum === checksum || (EQUIVALENT_EARLIER_CHECKSUMS.get(file.version)?.includes(checksum) ?? false);
 }
 
 export function planMigrations<F extends PlannedFile>(files: readonly F[], rows: readonly AppliedRow[], options: PlanOptions = {}): PlanResult<F> {
   const errors: string[] = [];
   const byVersion = new Map(files.map((f) => [f.version, f]));
   const byChecksum = new Map(files.map((f) => [f.checksum, f]));
-  const recorded = rows.filter((r) => r.origin !== "legacy");
+  const recorded = rows.filter((r): r is RecordedRow => r.origin !== "legacy");
   const recordedVersions = new Set<number>();
 
   for (const row of recorded) {
     const file = byVersion.get(row.version);
     const applied = `V${row.version}__${row.name}.sql`;
-    const movedTo = row.checksum === null ? undefined : byChecksum.get(row.checksum);
+    const movedTo = byChecksum.get(row.checksum);
     if (file && matchesFile(file, row.checksum)) {
       recordedVersions.add(row.version);
     } else if (movedTo) {
@@ -74,17 +75,18 @@ export function planMigrations<F extends PlannedFile>(files: readonly F[], rows:
     } else if (!file) {
       errors.push(`${applied} is recorded as applied but there is no V${row.version}__*.sql file. Restore it from git history: applied files must never be deleted.`);
     } else {
-      errors.push(`${file.fileName} was edited after it was applied (recorded checksum ${row.checksum?.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Revert the edit and put the change in a new file after the last applied version.`);
+      errors.push(`${file.fileName} was edited after it was applied (recorded checksum ${row.checksum.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Revert the edit and put the change in a new file after the last applied version.`);
     }
   }
 
   const legacyMax = Math.max(0, ...rows.filter((r) => r.origin === "legacy").map((r) => r.version));
-  if (legacyMax > 0 && files.some((f) => f.version <= legacyMax && !recordedVersions.has(f.version)) && (options.baseline ?? 0) < legacyMax) {
+  // File versions start at 1, so with no legacy row (legacyMax 0) no file is at or below it.
+  if (files.some((f) => f.version <= legacyMax && !recordedVersions.has(f.version)) && (options.baseline ?? 0) < legacyMax) {
     errors.push(`control.schema_versions says this database is at version ${legacyMax} (a row from the earlier runner, without checksums). Adopt it with --baseline ${legacyMax}, which records the files up to V${legacyMax} as applied without running them.`);
   }
 
   const unrecorded = options.unrecordedObjects ?? [];
-  if (rows.length === 0 && unrecorded.length > 0 && options.baseline === undefined) {
+  if (unrecorded.length > 0 && options.baseline === undefined) {
     const last = files.at(-1)!.version;
     errors.push(
       `This database already holds a schema (e.g. ${unrecorded.join(", ")}) but control.schema_versions records no migration: it was built without oceanid migrate (psql, dbmate, Flyway or by hand), so running V1 again would fail on what exists. If it holds V1..VN, adopt it with --baseline N, which records those files as applied without running them (try it with --dry-run first): --baseline ${last} if every file up to ${files.at(-1)!.fileName} was applied.`,
@@ -95,19 +97,20 @@ export function planMigrations<F extends PlannedFile>(files: readonly F[], rows:
   for (const [flag, version] of [["--baseline", options.baseline], ["--target", options.target]] as const) {
     if (version !== undefined && !byVersion.has(version)) errors.push(`${flag} ${version}: there is no V${version}__*.sql file (versions: ${known}).`);
   }
-  if (options.baseline !== undefined && options.target !== undefined && options.baseline > options.target) {
+  if ((options.baseline ?? 0) > (options.target ?? Infinity)) {
     errors.push(`--baseline ${options.baseline} is above --target ${options.target}; a baseline cannot go past the target.`);
   }
   const appliedMax = Math.max(0, ...recordedVersions);
-  if (options.target !== undefined && options.target < appliedMax) {
+  if ((options.target ?? Infinity) < appliedMax) {
     errors.push(`--target ${options.target} is below V${appliedMax}, which is already applied; migrations only go forward.`);
   }
   if (errors.length > 0) return { ok: false, errors };
 
   const unapplied = files.filter((f) => !recordedVersions.has(f.version));
-  const baseline = unapplied.filter((f) => options.baseline !== undefined && f.version <= options.baseline);
+  const baseline = unapplied.filter((f) => f.version <= (options.baseline ?? 0));
   const pending = unapplied.filter((f) => !baseline.includes(f) && (options.target === undefined || f.version <= options.target));
   for (const f of pending) {
+    // Stryker disable next-line EqualityOperator: a pending file has no row, so its version is never appliedMax itself; < and <= agree.
     if (f.version < appliedMax) {
       errors.push(`${f.fileName} is not applied but V${appliedMax} already is: a new file must come after the last applied version. Renumber it to V${appliedMax + 1} or later.`);
     }

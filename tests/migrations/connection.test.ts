@@ -91,6 +91,8 @@ describe("connection failures", () => {
     // Postgres quotes the bad value back: the message holds the password but for the scrubber.
     expect(err.message).toContain('invalid input syntax for type integer: "[redacted]"');
     expect(err.message).not.toContain(password);
+    // The stack trace is kept for debugging, scrubbed the same way.
+    expect(err.stack).toMatch(/^MigrationError: V11__echo\.sql:1: invalid input syntax for type integer: "\[redacted\]"/);
     expect(err.stack).not.toContain(password);
   });
 

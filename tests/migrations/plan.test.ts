@@ -84,6 +84,23 @@ describe("planning", () => {
     });
   });
 
+  it("reports an edited file alone, not also as a new file below the applied ones", () => {
+    const edited = { ...f1, checksum: "e".repeat(64) };
+    expect(planMigrations([edited, f2, f3], [row(f1), row(f2), row(f3)])).toEqual({
+      ok: false,
+      errors: [`V1__f1.sql was edited after it was applied (recorded checksum ${f1.checksum.slice(0, 12)}…, file now eeeeeeeeeeee…). Revert the edit and put the change in a new file after the last applied version.`],
+    });
+  });
+
+  it("takes --baseline and --target together up to the same version, and a --target at the last applied version as nothing to do", () => {
+    const both = (baseline: number, target: number) => planMigrations([f1, f2, f3], [], { baseline, target });
+    const shape = (result: ReturnType<typeof both>) => result.ok && { baseline: versions(result.plan.baseline), pending: versions(result.plan.pending) };
+    expect(shape(both(1, 2))).toEqual({ baseline: [1], pending: [2] });
+    expect(shape(both(2, 2))).toEqual({ baseline: [1, 2], pending: [] });
+    const atTarget = planMigrations([f1, f2, f3], [row(f1), row(f2)], { target: 2 });
+    expect(atTarget.ok && { applied: versions(atTarget.plan.alreadyApplied), pending: versions(atTarget.plan.pending) }).toEqual({ applied: [1, 2], pending: [] });
+  });
+
   it("rejects a --target or --baseline with no file, a target below what is applied, and a baseline past the target", () => {
     expect(planMigrations([f1, f2], [], { target: 9 })).toEqual({ ok: false, errors: ["--target 9: there is no V9__*.sql file (versions: 1, 2)."] });
     expect(planMigrations([f1, f2], [], { baseline: 5 })).toEqual({ ok: false, errors: ["--baseline 5: there is no V5__*.sql file (versions: 1, 2)."] });
@@ -99,6 +116,21 @@ describe("planning", () => {
     });
     const adopted = planMigrations([f1, f2, f3], [legacy], { baseline: 2 });
     expect(adopted.ok && { baseline: versions(adopted.plan.baseline), pending: versions(adopted.plan.pending) }).toEqual({ baseline: [1, 2], pending: [3] });
+  });
+
+  it("asks for --baseline whether the earlier runner got to the first file or the last, so no applied file runs again", () => {
+    const legacyAt = (version: number): AppliedRow => ({ version, name: null, checksum: null, origin: "legacy" });
+    const advice = (v: number) => `control.schema_versions says this database is at version ${v} (a row from the earlier runner, without checksums). Adopt it with --baseline ${v}, which records the files up to V${v} as applied without running them.`;
+    expect(planMigrations([f1, f2, f3], [legacyAt(1)])).toEqual({ ok: false, errors: [advice(1)] });
+    expect(planMigrations([f1, f2, f3], [legacyAt(3)])).toEqual({ ok: false, errors: [advice(3)] });
+  });
+
+  it("runs new files after an adoption past the earlier runner's version, whose row stays when no file has that version", () => {
+    // The earlier runner said V5; the files are V1, V2, V10, adopted with --baseline 10. Its row is not replaced.
+    const [f10, f11] = [file(10), file(11)];
+    const rows: AppliedRow[] = [{ version: 5, name: null, checksum: null, origin: "legacy" }, row(f1, "baseline"), row(f2, "baseline"), row(f10, "baseline")];
+    const result = planMigrations([f1, f2, f10, f11], rows);
+    expect(result.ok && { applied: versions(result.plan.alreadyApplied), pending: versions(result.plan.pending) }).toEqual({ applied: [1, 2, 10], pending: [11] });
   });
 
   it("treats baselined and consolidated rows as applied, and verifies their checksums too", () => {

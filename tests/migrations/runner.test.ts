@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { describe, expect, it, vi } from "vitest";
 import { checksum } from "../../src/migrations/checksum";
 import { migrate } from "../../src/migrations/runner";
 import { createDatabase, createNamedDatabase, withClient } from "../harness/postgres";
@@ -11,6 +12,18 @@ const query = (url: string, sql: string) => withClient(url, async (c) => (await 
 const tables = (url: string) =>
   query(url, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('stage', 'curated', 'control') ORDER BY 1").then((r) => r.map((x) => x.t));
 const versions = (url: string) => query(url, "SELECT version, name, origin FROM control.schema_versions ORDER BY version");
+const failure = (run: Promise<unknown>) => run.then(() => expect.unreachable("migrate succeeded"), (err: Error) => err);
+
+/** The SQL text of every query `run` sends to Postgres (through the driver, unchanged). */
+async function sqlSent(run: () => Promise<unknown>): Promise<string[]> {
+  const spy = vi.spyOn(pg.Client.prototype, "query");
+  try {
+    await run();
+    return spy.mock.calls.map(([q]) => (typeof q === "string" ? q : (q as { text: string }).text));
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 describe("migrate", () => {
   it("applies every file in numeric order, each with its row, and a second run is a no-op", async () => {
@@ -30,6 +43,32 @@ describe("migrate", () => {
 
     const second = await migrate({ databaseUrl: url, dir });
     expect({ applied: second.applied, alreadyApplied: second.alreadyApplied }).toEqual({ applied: [], alreadyApplied: 3 });
+  });
+
+  it("logs each file as it applies it and how long it took, and times each within the run", async () => {
+    const url = await createDatabase();
+    const log: string[] = [];
+    const started = performance.now();
+    const result = await migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), log: (line) => log.push(line) });
+    const elapsed = performance.now() - started;
+    const ms = result.applied.map((f) => f.ms);
+    expect(log).toEqual(
+      ["V1__schemas.sql", "V2__documents.sql", "V10__vessels.sql"].flatMap((f, i) => [`cleandata: applying ${f}`, `cleandata: applied ${f} in ${ms[i]} ms`]),
+    );
+    for (const m of ms) expect(m).toBeGreaterThanOrEqual(0);
+    expect(ms.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(Math.ceil(elapsed));
+  });
+
+  it("reads its history in one query on a run with nothing to do, and does not read back the table a first run created (issue 10: as quick as dbmate)", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir(SMALL_SCHEMA);
+    const readsHistory = (sql: string[]) => sql.filter((q) => /FROM control\.schema_versions WHERE domain/.test(q));
+    const first = await sqlSent(() => migrate({ databaseUrl: url, dir }));
+    expect(readsHistory(first)).toHaveLength(1);
+    const noOp = await sqlSent(() => migrate({ databaseUrl: url, dir }));
+    // Not the table's shape, nor objects built without history: the one read is the only query on control.
+    expect(noOp.filter((q) => q.includes("control.schema_versions"))).toEqual(readsHistory(noOp));
+    expect(readsHistory(noOp)).toHaveLength(1);
   });
 
   it("refuses a schema built by hand without history (nothing applied), names --baseline, and adopts it with it", async () => {
@@ -67,10 +106,13 @@ describe("migrate", () => {
     await migrate({ databaseUrl: url, dir });
     const newFile = { "V11__new.sql": "CREATE TABLE curated.flag_state (iso3 char(3) PRIMARY KEY);" };
 
-    writeFiles(dir, { ...newFile, "V2__documents.sql": SMALL_SCHEMA["V2__documents.sql"].replace("title text", "title varchar") });
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(/Nothing was applied:\n- V2__documents\.sql was edited after it was applied/);
+    const edited = { "V1__schemas.sql": "CREATE SCHEMA stage;\n", "V2__documents.sql": SMALL_SCHEMA["V2__documents.sql"].replace("title text", "title varchar") };
+    writeFiles(dir, { ...newFile, ...edited });
+    const wasEdited = (name: keyof typeof edited) =>
+      `${name} was edited after it was applied (recorded checksum ${checksum(SMALL_SCHEMA[name]).slice(0, 12)}…, file now ${checksum(edited[name]).slice(0, 12)}…). Revert the edit and put the change in a new file after the last applied version.`;
+    expect((await failure(migrate({ databaseUrl: url, dir }))).message).toBe(`Nothing was applied:\n- ${wasEdited("V1__schemas.sql")}\n- ${wasEdited("V2__documents.sql")}`);
 
-    writeFiles(dir, { "V2__documents.sql": SMALL_SCHEMA["V2__documents.sql"] });
+    writeFiles(dir, { "V1__schemas.sql": SMALL_SCHEMA["V1__schemas.sql"], "V2__documents.sql": SMALL_SCHEMA["V2__documents.sql"] });
     fs.renameSync(path.join(dir, "V10__vessels.sql"), path.join(dir, "V12__vessels.sql"));
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("- V10__vessels.sql was applied, but its content is now in V12__vessels.sql");
 
@@ -84,8 +126,10 @@ describe("migrate", () => {
   it("--baseline records files as applied without running them, then runs the rest", async () => {
     const url = await createDatabase();
     await query(url, "CREATE SCHEMA stage; CREATE SCHEMA curated; CREATE TABLE stage.document (document_id bigint PRIMARY KEY, title text NOT NULL)");
-    const result = await migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), baseline: 2 });
+    const log: string[] = [];
+    const result = await migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), baseline: 2, log: (line) => log.push(line) });
     expect({ baselined: result.baselined.map((f) => f.version), applied: result.applied.map((f) => f.version) }).toEqual({ baselined: [1, 2], applied: [10] });
+    expect(log[0]).toBe("cleandata: baselined V1__schemas.sql, V2__documents.sql (recorded as applied, not run)");
     expect(await versions(url)).toEqual([
       { version: 1, name: "schemas", origin: "baseline" },
       { version: 2, name: "documents", origin: "baseline" },
@@ -103,7 +147,9 @@ describe("migrate", () => {
        INSERT INTO control.schema_versions VALUES ('cleandata', 'V2', '2025-01-02T03:04:05Z'), ('ebisu', '7', '2025-02-01T00:00:00Z');`,
     );
     const dir = migrationDir(SMALL_SCHEMA);
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("Adopt it with --baseline 2");
+    const log: string[] = [];
+    await expect(migrate({ databaseUrl: url, dir, log: (line) => log.push(line) })).rejects.toThrow("Adopt it with --baseline 2");
+    expect(log).toEqual(["cleandata: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'"]);
     // The upgrade committed (rows kept), nothing else did.
     expect(await query(url, "SELECT domain, version, origin, activated_at FROM control.schema_versions ORDER BY domain")).toEqual([
       { domain: "cleandata", version: 2, origin: "legacy", activated_at: new Date("2025-01-02T03:04:05Z") },
@@ -135,6 +181,19 @@ describe("migrate", () => {
     expect(await query(url, "SELECT to_regnamespace('stage') AS stage")).toEqual([{ stage: null }]);
   });
 
+  it("--dry-run checks a no-transaction file's syntax without running it, and logs what it tried", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir({ ...SMALL_SCHEMA, "V11__index.sql": "-- oceanid:no-transaction\nCREATE INDEX CONCURRENTLY document_title_idx ON stage.document (title);\n" });
+    const log: string[] = [];
+    const result = await migrate({ databaseUrl: url, dir, dryRun: true, log: (line) => log.push(line) });
+    expect(result.pending.map((f) => f.version)).toEqual([1, 2, 10, 11]);
+    expect(log).toEqual([
+      ...["V1__schemas.sql", "V2__documents.sql", "V10__vessels.sql"].flatMap((f) => [`cleandata: trying ${f}`, expect.stringMatching(new RegExp(`^cleandata: ran ${f} in \\d+ ms$`))]),
+      "cleandata: V11__index.sql: no-transaction file, syntax checked but not run in a dry run",
+    ]);
+    expect(await query(url, "SELECT to_regnamespace('stage') AS stage")).toEqual([{ stage: null }]);
+  });
+
   it("--target stops after that version", async () => {
     const url = await createDatabase();
     const result = await migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), target: 2 });
@@ -148,9 +207,15 @@ describe("migrate", () => {
       ...SMALL_SCHEMA,
       "V11__index.sql": "-- oceanid:no-transaction\nCREATE INDEX CONCURRENTLY document_title_idx ON stage.document (title);\n",
     });
+    const started = performance.now();
     const result = await migrate({ databaseUrl: url, dir });
+    const elapsed = performance.now() - started;
     expect(result.applied.map((f) => f.version)).toEqual([1, 2, 10, 11]);
     expect(await query(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'stage.document_title_idx'::regclass")).toEqual([{ indisvalid: true }]);
+    // Its row says how long it took, as for the other files.
+    const [{ ms }] = (await query(url, "SELECT execution_ms AS ms FROM control.schema_versions WHERE version = 11")) as [{ ms: number }];
+    expect(ms).toBeGreaterThanOrEqual(0);
+    expect(ms).toBeLessThanOrEqual(Math.ceil(elapsed));
 
     writeFiles(dir, { "V12__two.sql": "-- oceanid:no-transaction\nCREATE INDEX CONCURRENTLY a ON stage.document (title);\nCREATE INDEX CONCURRENTLY b ON stage.document (title);" });
     await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow("V12__two.sql: a \"-- oceanid:no-transaction\" file runs outside a transaction, so it must hold exactly one statement (it has 2)");
@@ -161,7 +226,9 @@ describe("migrate", () => {
     const dir = migrationDir({ ...SMALL_SCHEMA, "V11__index.sql": "-- oceanid:no-transaction\n-- Built concurrently.\nCREATE INDEX CONCURRENTLY i ON stage.document (title) WHERE;\n" });
     await expect(migrate({ databaseUrl: url, dir, dryRun: true })).rejects.toThrow('V11__index.sql:3: syntax error at or near ";". Fix the SQL; nothing was run.');
     expect(await query(url, "SELECT to_regnamespace('control') AS control")).toEqual([{ control: null }]);
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__index.sql:3: syntax error at end of input (SQLSTATE 42601).');
+    expect((await failure(migrate({ databaseUrl: url, dir }))).message).toBe(
+      "V11__index.sql:3: syntax error at end of input (SQLSTATE 42601). It ran outside a transaction (no-transaction header), so check what it left behind before rerunning.",
+    );
     expect((await versions(url)).map((r) => r.version)).toEqual([1, 2, 10]);
   });
 
@@ -175,8 +242,12 @@ describe("migrate", () => {
   it("reports a syntax error with its file and line, keeping the files before it", async () => {
     const url = await createDatabase();
     const dir = migrationDir({ ...SMALL_SCHEMA, "V11__typo.sql": "SELECT 1;\nCREAT TABLE x (id int);" });
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__typo.sql:2: syntax error at or near "CREAT" (SQLSTATE 42601).');
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow('V11__typo.sql:2: syntax error at or near "CREAT" (SQLSTATE 42601). Its transaction was rolled back: nothing from V11__typo.sql was applied; files before it stay applied.');
     expect((await versions(url)).map((r) => r.version)).toEqual([1, 2, 10]);
+    // Rerun, it is the only file to apply: no earlier file of this run to speak of.
+    expect((await failure(migrate({ databaseUrl: url, dir }))).message).toBe(
+      'V11__typo.sql:2: syntax error at or near "CREAT" (SQLSTATE 42601). Its transaction was rolled back: nothing from V11__typo.sql was applied.',
+    );
   });
 
   it.each([
@@ -213,7 +284,11 @@ describe("migrate", () => {
       { domain: "cleandata", n: 3 },
       { domain: "ebisu", n: 1 },
     ]);
-    await expect(migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), domain: "Clean-Data" })).rejects.toThrow('--domain "Clean-Data": use lower-case letters, digits and underscores');
+    for (const domain of ["Clean-Data", "clean-data"]) {
+      await expect(migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA), domain })).rejects.toThrow(
+        `--domain "${domain}": use lower-case letters, digits and underscores, e.g. cleandata.`,
+      );
+    }
   });
 });
 
