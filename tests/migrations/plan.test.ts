@@ -125,6 +125,18 @@ describe("planning", () => {
     expect(planMigrations([f1, f2, f3], [legacyAt(3)])).toEqual({ ok: false, errors: [advice(3)] });
   });
 
+  it("names a --baseline that exists when the earlier runner's version is no file's, and accepts it", () => {
+    // The earlier runner said V5; the files are V1, V2, V10: V1 and V2 are what it applied.
+    const f10 = file(10);
+    const legacy: AppliedRow = { version: 5, name: null, checksum: null, origin: "legacy" };
+    expect(planMigrations([f1, f2, f10], [legacy])).toEqual({
+      ok: false,
+      errors: ["control.schema_versions says this database is at version 5 (a row from the earlier runner, without checksums). Adopt it with --baseline 2, which records the files up to V2 (the last file at or below version 5) as applied without running them."],
+    });
+    const adopted = planMigrations([f1, f2, f10], [legacy], { baseline: 2 });
+    expect(adopted.ok && { baseline: versions(adopted.plan.baseline), pending: versions(adopted.plan.pending) }).toEqual({ baseline: [1, 2], pending: [10] });
+  });
+
   it("runs new files after an adoption past the earlier runner's version, whose row stays when no file has that version", () => {
     // The earlier runner said V5; the files are V1, V2, V10, adopted with --baseline 10. Its row is not replaced.
     const [f10, f11] = [file(10), file(11)];
