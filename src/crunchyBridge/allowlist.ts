@@ -114,7 +114,7 @@ export function diffAllowlist(olds: Partial<FirewallAllowlistOutputs>, news: Par
 }
 
 /** Outputs from the inputs and the live allowlist (after a reconcile, or as read on refresh). */
-export function allowlistOutputs(inputs: FirewallAllowlistInputs, live: LiveRule[], owned: string[]): FirewallAllowlistOutputs {
+export function allowlistOutputs(inputs: FirewallAllowlistInputs, live: LiveRule[], owned: readonly string[] | undefined): FirewallAllowlistOutputs {
   const liveByCidr = new Map(live.map((r) => [r.cidr, r]));
   const listed = new Set(inputs.rules.map((r) => r.cidr));
   return {
@@ -129,7 +129,7 @@ export function allowlistOutputs(inputs: FirewallAllowlistInputs, live: LiveRule
     // Undefined when unset: the engine leaves undefined properties out of state.
     apiUrl: inputs.apiUrl,
     version: inputs.version,
-    ownedRuleIds: owned.filter((id) => live.some((r) => r.id === id)).sort(),
+    ownedRuleIds: live.filter((r) => owned?.includes(r.id)).map((r) => r.id).sort(),
     extraRules: sortAllowlist(live.filter((r) => !listed.has(r.cidr)).map((r) => ({ cidr: r.cidr, description: r.description ?? "" }))),
   };
 }

@@ -140,5 +140,7 @@ describe("allowlistOutputs", () => {
       extraRules: [{ cidr: "203.0.113.9/32", description: "" }],
     });
     expect(allowlistOutputs(inputs({ allowAnyAddress: true, apiUrl: "http://127.0.0.1:1" }), live, [])).toMatchObject({ allowAnyAddress: true, apiUrl: "http://127.0.0.1:1" });
+    // A state written before ownership was recorded owns nothing.
+    expect(allowlistOutputs(inputs(), live, undefined).ownedRuleIds).toEqual([]);
   });
 });
