@@ -78,7 +78,6 @@ function normaliseRule(raw: unknown, property: string, allowAnyAddress: boolean,
   if (rule === null || typeof rule !== "object") return void fail(property, "expected { cidr, description }");
   const description = rule.description ?? "";
   if (typeof description !== "string") return void fail(`${property}.description`, "expected a string");
-  if (isUnknown(rule.cidr)) return { cidr: rule.cidr as string, description };
   if (typeof rule.cidr !== "string") return void fail(`${property}.cidr`, "expected a CIDR string");
   try {
     return { cidr: normaliseCidr(rule.cidr, { allowAnyAddress }), description };

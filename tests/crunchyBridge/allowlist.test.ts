@@ -124,10 +124,11 @@ describe("diffAllowlist", () => {
 
 describe("allowlistOutputs", () => {
   it("reports listed rules with their live descriptions, unlisted live rules as extra, and only owned ids still live", () => {
+    // In CIDR order, as a listing gives them.
     const live = [
+      { id: "fwrc", cidr: GATEWAY.cidr, description: "relabelled by hand" },
       { id: "fwra", cidr: OFFICE.cidr, description: null },
       { id: "fwrb", cidr: "203.0.113.9/32", description: null },
-      { id: "fwrc", cidr: GATEWAY.cidr, description: "relabelled by hand" },
     ];
     const outs = allowlistOutputs(inputs({ allowAnyAddress: undefined }), live, ["fwrgone", "fwrc", "fwra"]);
     expect(outs).toEqual({
