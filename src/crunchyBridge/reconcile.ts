@@ -26,7 +26,7 @@ export async function reconcileNetwork(
 ): Promise<ReconcileResult> {
   const live = await listLiveRules(client, networkId);
   const plan = planReconcile({ live, desired, prune: options.prune, owned: options.owned });
-  const owned = new Set((options.owned ?? []).filter((id) => plan.keep.some((r) => r.id === id)));
+  const owned = new Set(plan.keep.filter((r) => options.owned?.includes(r.id)).map((r) => r.id));
   const created: LiveRule[] = [];
   for (const rule of plan.add) {
     const made = toLiveRule(await client.createFirewallRule(networkId, rule.cidr, rule.description ?? null));
@@ -43,7 +43,7 @@ export async function reconcileNetwork(
 }
 
 /** Deletes this owner's rules (never the last one standing); rules already gone count as done. */
-export async function releaseNetwork(client: CrunchyBridgeClient, networkId: string, owned: string[]): Promise<ReleasePlan> {
+export async function releaseNetwork(client: CrunchyBridgeClient, networkId: string, owned: readonly string[] | undefined): Promise<ReleasePlan> {
   const plan = planRelease(await listLiveRules(client, networkId), owned);
   for (const rule of plan.remove) await client.deleteFirewallRule(networkId, rule.id);
   return plan;

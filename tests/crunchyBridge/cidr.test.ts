@@ -23,6 +23,7 @@ describe("normaliseCidr", () => {
     ["10.0.0.0/x24", /invalid prefix/],
     ["10.0.0.0/+8", /invalid prefix/],
     ["10.0.0.0/8/8", /not a CIDR/],
+    ["/24", /^"\/24" is not a CIDR \(expected e\.g\. 203\.0\.113\.7\/32 or 2001:db8::\/48\)$/],
     ["1.2.3", /not an IPv4 or IPv6/],
     ["010.1.2.3", /not an IPv4 or IPv6/],
     ["example.com", /not an IPv4 or IPv6/],
@@ -54,7 +55,7 @@ describe("cidrsOverlap", () => {
 });
 
 it("orders CIDRs IPv4 first, independent of input order", () => {
-  const cidrs = ["2001:db8::/32", "10.0.0.0/8", "1.2.3.4/32"];
-  expect([...cidrs].sort(compareCidrs)).toEqual(["1.2.3.4/32", "10.0.0.0/8", "2001:db8::/32"]);
+  const cidrs = ["2001:db8::/32", "10.0.0.0/8", "1.2.3.4/32", "3.3.3.3/32"];
+  expect([...cidrs].sort(compareCidrs)).toEqual(["1.2.3.4/32", "10.0.0.0/8", "3.3.3.3/32", "2001:db8::/32"]);
   expect([...cidrs].reverse().sort(compareCidrs)).toEqual([...cidrs].sort(compareCidrs));
 });

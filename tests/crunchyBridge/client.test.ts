@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, isCrunchyBridgeError, type ClientOptions, type CrunchyBridgeError } from "../../src/crunchyBridge/client";
-import { seededRandom, startFakeServer } from "../harness/http";
+import type { RetryWait } from "../../src/http/retry";
+import { seededRandom, startFakeServer, type FakeServer } from "../harness/http";
 import { startFakeCrunchyBridge, type FakeCrunchyBridge } from "./fake-crunchy-bridge";
 
 const KEY = "cbkey_client_test_secret_0123456789";
@@ -33,6 +34,20 @@ describe("CrunchyBridge client against the fake API", () => {
     expect(post.body).toEqual({ rule: "157.173.210.123/32", description: "gateway" });
     expect(post.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(post.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect([post.headers.accept, post.headers["content-type"]]).toEqual(["application/json", "application/json"]);
+    const get = fake.server.requests[1];
+    expect([get.headers.accept, get.headers["content-type"], get.body]).toEqual(["application/json", undefined, ""]);
+  });
+
+  it("takes an API URL written with trailing slashes", async () => {
+    await setup();
+    const client = createClient({ apiKey: KEY, apiUrl: `${fake.url}//` });
+    expect((await client.listFirewallRules(NET)).map((r) => r.rule)).toEqual(["10.0.0.1/32"]);
+    expect(fake.calls()).toEqual([`GET ${RULES}`]);
+  });
+
+  it("refuses an empty API key before sending anything", () => {
+    expect(() => createClient({ apiKey: "", apiUrl: "http://127.0.0.1:1" })).toThrow(/^CrunchyBridge API key is empty$/);
   });
 
   it("treats 410 (deleted before) and 404 (never existed) on DELETE as already gone", async () => {
@@ -152,5 +167,108 @@ describe("CrunchyBridge client against the fake API", () => {
     expect(unauthorised.status).toBe(401);
     for (const err of [echoed, unauthorised]) expect(`${err.message}\n${err.stack}\n${JSON.stringify(err)}`).not.toContain(KEY);
   });
-});
 
+  it("reports a non-JSON error page (a proxy's) by its text, cut to 200 characters, with the X-Request-Id header", async () => {
+    const client = await setup();
+    const page = `<html><body>${"Access denied by policy. ".repeat(12)}</body></html>`;
+    fake.server.inject(/^GET /, { kind: "status", status: 403, body: page, headers: { "content-type": "text/html", "x-request-id": "edge-7f3a" } });
+    const html = await rejection(client.listFirewallRules(NET));
+    expect(html.message).toBe(`GET ${RULES}: 403 ${page.slice(0, 200)} (request_id edge-7f3a)`);
+    expect([html.status, html.requestId]).toEqual([403, "edge-7f3a"]);
+    fake.server.inject(/^GET /, { kind: "status", status: 403 });
+    const empty = await rejection(client.listFirewallRules(NET));
+    expect(empty.message).toBe(`GET ${RULES}: 403 Forbidden`);
+    expect(empty.requestId).toBeUndefined();
+  });
+
+  it("tells each wait which service, request and cause it is waiting out", async () => {
+    const waits: RetryWait[] = [];
+    const client = await setup([], { timeoutMs: 300, retry: { onWait: (wait) => waits.push(wait) } });
+    fake.server.inject(/^GET /, { kind: "status", status: 503, body: { message: "unavailable", request_id: "r-503" } });
+    fake.server.inject(/^GET /, { kind: "delay", ms: 1000 });
+    fake.server.inject(/^GET /, { kind: "reset" });
+    fake.server.inject(/^POST /, { kind: "status", status: 429, headers: { "retry-after": "0" }, body: { message: "slow down", request_id: "r-429" } });
+    await client.listFirewallRules(NET);
+    await client.createFirewallRule(NET, "10.0.0.0/8", null);
+    expect(waits.map((w) => [w.service, w.request, w.reason])).toEqual([
+      ["CrunchyBridge", `GET ${RULES}`, "503"],
+      ["CrunchyBridge", `GET ${RULES}`, "no response"],
+      ["CrunchyBridge", `GET ${RULES}`, "UND_ERR_SOCKET"],
+      ["CrunchyBridge", `POST ${RULES}`, "429"],
+    ]);
+  });
+
+  it("names the cause when nothing answers: a timeout, a reset, a refused connection", async () => {
+    const client = await setup([], { timeoutMs: 300, retry: { budgetMs: 200, minDelayMs: 500 } });
+    fake.server.inject(/^GET /, { kind: "delay", ms: 1000 });
+    const timedOut = await rejection(client.listFirewallRules(NET));
+    expect([timedOut.message.replace(/ in [\d.]+ s:/, " in {t} s:"), timedOut.noAnswer]).toEqual([`GET ${RULES}: no response within 300 ms (gave up after 1 attempt in {t} s: retry budget 0.2 s)`, "no response"]);
+    fake.server.inject(/^GET /, { kind: "reset" });
+    const reset = await rejection(client.listFirewallRules(NET));
+    expect([reset.message.replace(/ \(gave up.*\)$/, ""), reset.noAnswer, reset.transient]).toEqual([`GET ${RULES}: connection failed (UND_ERR_SOCKET)`, "UND_ERR_SOCKET", true]);
+    const closed = await startFakeServer(() => ({ status: 200 }));
+    await closed.close();
+    const refused = await rejection(createClient({ apiKey: KEY, apiUrl: closed.url, retry: { budgetMs: 100, minDelayMs: 500 } }).listFirewallRules(NET));
+    expect(refused.message.replace(/ in [\d.]+ s:/, " in {t} s:")).toBe(`GET ${RULES}: connection failed (ECONNREFUSED) (gave up after 1 attempt in {t} s: retry budget 0.1 s)`);
+  });
+
+  describe("refuses an answer that is not the documented shape, without retrying it", () => {
+    let odd: FakeServer;
+    afterEach(() => odd?.close());
+    const serve = async (body: unknown) => {
+      odd = await startFakeServer((req) => ({ status: req.method === "POST" ? 201 : 200, body }));
+      return createClient({ apiKey: KEY, apiUrl: odd.url, retry: { minDelayMs: 10 } });
+    };
+    const shapeError = (what: string) => new RegExp(`^${what.replace(/[/]/g, "\\/")}: unexpected response shape$`);
+
+    it.each([
+      ["no body", undefined],
+      ["null", null],
+      ["another resource", { networks: [] }],
+      ["a rule without an id", { firewall_rules: [{ rule: "10.0.0.1/32", description: null }] }],
+      ["a rule without its CIDR", { firewall_rules: [{ id: "fwraaaaaaaaaaaaaaaaaaaaaaa", description: null }] }],
+    ])("a listing with %s", async (_what, body) => {
+      const client = await serve(body);
+      await expect(client.listFirewallRules(NET)).rejects.toThrow(shapeError(`GET ${RULES}`));
+      expect(odd.requests).toHaveLength(1);
+    });
+
+    it.each([
+      ["no body", undefined],
+      ["null", null],
+      ["no id", { rule: "10.0.0.1/32", description: null }],
+      ["no CIDR", { id: "fwraaaaaaaaaaaaaaaaaaaaaaa", description: null }],
+    ])("a create or relabel answered with %s", async (_what, body) => {
+      const client = await serve(body);
+      const created = await rejection(client.createFirewallRule(NET, "10.0.0.1/32", null));
+      expect([created.message, created.transient]).toEqual([`POST ${RULES}: unexpected response shape`, false]);
+      await expect(client.updateFirewallRuleDescription(NET, "fwraaaaaaaaaaaaaaaaaaaaaaa", "x")).rejects.toThrow(shapeError(`PATCH ${RULES}/fwraaaaaaaaaaaaaaaaaaaaaaa`));
+      expect(odd.requests.map((r) => r.method)).toEqual(["POST", "PATCH"]);
+    });
+
+    it("reads a rule without a description as null", async () => {
+      const client = await serve({ firewall_rules: [{ id: "fwraaaaaaaaaaaaaaaaaaaaaaa", rule: "10.0.0.1/32" }] });
+      expect(await client.listFirewallRules(NET)).toEqual([{ id: "fwraaaaaaaaaaaaaaaaaaaaaaa", rule: "10.0.0.1/32", description: null }]);
+    });
+  });
+
+  it("stops paging at has_more: false or a cursor it was just given (undocumented paging, as above)", async () => {
+    const rule = (id: string) => ({ id, rule: `10.0.0.${id.length}/32`, description: null });
+    const pages: Record<string, unknown> = {
+      "": { firewall_rules: [rule("a")], has_more: true, next_cursor: "p2" },
+      p2: { firewall_rules: [rule("bb")], has_more: true, next_cursor: "p2" },
+    };
+    const paging = await startFakeServer((req) => ({ status: 200, body: pages[req.query.get("cursor") ?? ""] }));
+    try {
+      const client = createClient({ apiKey: KEY, apiUrl: paging.url });
+      expect((await client.listFirewallRules(NET)).map((r) => r.id)).toEqual(["a", "bb"]);
+      pages[""] = { firewall_rules: [rule("a")], has_more: false, next_cursor: "p2" };
+      expect((await client.listFirewallRules(NET)).map((r) => r.id)).toEqual(["a"]);
+      pages[""] = { firewall_rules: [rule("a")], has_more: true, next_cursor: 2 };
+      expect((await client.listFirewallRules(NET)).map((r) => r.id)).toEqual(["a"]);
+      expect(paging.requests.map((r) => r.query.get("cursor"))).toEqual([null, "p2", null, null]);
+    } finally {
+      await paging.close();
+    }
+  });
+});

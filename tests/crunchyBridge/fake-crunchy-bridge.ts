@@ -18,6 +18,7 @@ export interface FakeCrunchyBridge {
   /** Change the allowlist behind the client's back (the web console, `cb`, a colleague). */
   addRuleByHand(networkId: string, cidr: string, description?: string): StoredRule;
   removeRuleByHand(networkId: string, ruleId: string): void;
+  /** The network is deleted: its routes answer 410 from now on. */
   deleteNetwork(networkId: string): void;
   /** CIDRs of the network after each successful POST/PATCH/DELETE, in order. */
   history: Array<{ op: string; cidrs: string[] }>;
@@ -43,6 +44,7 @@ function rangesShareAnAddress(a: string, b: string): boolean {
 export const TEAM_ID = "teamteamteamteamteamteamaa";
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const NOT_FOUND = "the requested resource was not found";
+const GONE = "the requested resource has been deleted";
 
 /**
  * Follows the documented API: `GET|POST /networks/{id}/firewall-rules`,
@@ -54,6 +56,7 @@ const NOT_FOUND = "the requested resource was not found";
  */
 export async function startFakeCrunchyBridge(options: { apiKey: string; networks: Record<string, string[]> }): Promise<FakeCrunchyBridge> {
   const networks = new Map<string, StoredRule[]>();
+  // Ids of deleted rules and networks: the API answers 410 for them, 404 for ids that never existed.
   const deleted = new Set<string>();
   const idempotency = new Map<string, { body: string; response: FakeResponse }>();
   const history: FakeCrunchyBridge["history"] = [];
@@ -80,7 +83,7 @@ export async function startFakeCrunchyBridge(options: { apiKey: string; networks
     if (!match) return error(404, NOT_FOUND);
     const [, networkId, ruleId] = match;
     const rules = networks.get(networkId);
-    if (!rules) return error(404, NOT_FOUND);
+    if (!rules) return deleted.has(networkId) ? error(410, GONE) : error(404, NOT_FOUND);
 
     if (ruleId === undefined && req.method === "GET") return { status: 200, body: { firewall_rules: rules } };
     if (ruleId === undefined && req.method === "POST") {
@@ -102,7 +105,7 @@ export async function startFakeCrunchyBridge(options: { apiKey: string; networks
     }
     if (ruleId !== undefined) {
       const index = rules.findIndex((r) => r.id === ruleId);
-      if (index < 0) return deleted.has(ruleId) ? error(410, "the requested resource has been deleted") : error(404, NOT_FOUND);
+      if (index < 0) return deleted.has(ruleId) ? error(410, GONE) : error(404, NOT_FOUND);
       if (req.method === "GET") return { status: 200, body: rules[index] };
       if (req.method === "PATCH") {
         const body = req.body as { description?: unknown };
@@ -131,7 +134,10 @@ export async function startFakeCrunchyBridge(options: { apiKey: string; networks
       rules.splice(rules.findIndex((r) => r.id === ruleId), 1);
       deleted.add(ruleId);
     },
-    deleteNetwork: (networkId) => void networks.delete(networkId),
+    deleteNetwork: (networkId) => {
+      networks.delete(networkId);
+      deleted.add(networkId);
+    },
     history,
     calls: () => server.requests.map((r) => `${r.method} ${r.path}`),
     close: () => server.close(),

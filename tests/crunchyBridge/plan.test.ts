@@ -18,6 +18,11 @@ describe("planReconcile", () => {
     expect(plan.add).toEqual([]);
   });
 
+  it("without prune or ownership keeps every rule it does not want", () => {
+    const plan = planReconcile({ live: [rule("theirs", "10.0.0.2/32")], desired: [gateway], prune: false });
+    expect(plan).toEqual({ add: [gateway], describe: [], remove: [], keep: [rule("theirs", "10.0.0.2/32")] });
+  });
+
   it("changes nothing when the live list already matches", () => {
     const plan = planReconcile({ live: [rule("gw", gateway.cidr, gateway.description)], desired: [gateway], prune: true });
     expect(plan).toEqual({ add: [], describe: [], remove: [], keep: [rule("gw", gateway.cidr, gateway.description)] });
@@ -28,6 +33,7 @@ describe("planReconcile", () => {
     expect(planReconcile({ live, desired: [gateway], prune: false }).describe).toEqual([{ ...live[0], to: gateway.description }]);
     expect(planReconcile({ live, desired: [{ cidr: gateway.cidr }], prune: false }).describe).toEqual([]);
     expect(planReconcile({ live: [rule("gw", gateway.cidr, null)], desired: [{ cidr: gateway.cidr, description: "" }], prune: false }).describe).toEqual([]);
+    expect(planReconcile({ live: [rule("gw", gateway.cidr, "")], desired: [{ cidr: gateway.cidr, description: null }], prune: false }).describe).toEqual([]);
   });
 
   it("matches live rules written differently by canonicalising them", () => {
@@ -76,5 +82,7 @@ describe("planRelease", () => {
 
   it("has nothing to do when its rules are already gone", () => {
     expect(planRelease([rule("theirs", "10.0.0.2/32")], ["gone"])).toEqual({ remove: [] });
+    expect(planRelease([rule("theirs", "10.0.0.2/32")], undefined)).toEqual({ remove: [] });
+    expect(planRelease([], ["gone"])).toEqual({ remove: [] });
   });
 });

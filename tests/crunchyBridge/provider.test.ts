@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { UNKNOWN } from "../../src/dynamicProviders/unknown";
 import { diffAllowlist, type FirewallAllowlistInputs, type FirewallAllowlistOutputs } from "../../src/crunchyBridge/allowlist";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
@@ -198,12 +198,45 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
     expect(repaired.outs.ownedRuleIds).toEqual([api.rules(NET)[0].id]);
   });
 
-  it("reads a blank id when the network is gone, so refresh drops the resource", async () => {
+  it("reads the state back unchanged when nothing drifted", async () => {
+    const api = await startFake(["10.7.7.7/32"]);
+    const provider = await loadProvider();
+    const state = await up(provider, args({ prune: false }));
+    expect(state.outs.ownedRuleIds).toHaveLength(1);
+    expect(await provider.read!(state.id, state.outs)).toEqual({ id: NET, props: state.outs });
+    expect(api.calls().at(-1)).toBe(`GET ${RULES}`);
+  });
+
+  it("reads nothing without state (an import), and asks the API nothing", async () => {
+    const api = await startFake([]);
+    expect(await (await loadProvider()).read!(NET)).toEqual({ id: NET, props: undefined });
+    expect(api.calls()).toEqual([]);
+  });
+
+  it("reads a blank id when the network is gone (410) or never existed (404), so refresh drops the resource", async () => {
     const api = await startFake([]);
     const provider = await loadProvider();
     const state = await up(provider, args());
+    const never = { ...state.outs, networkId: "neverexistedneverexistedaa" };
+    expect(await provider.read!(never.networkId, never)).toEqual({ id: "" });
     api.deleteNetwork(NET);
-    expect((await provider.read!(state.id, state.outs)).id).toBe("");
+    expect(await provider.read!(state.id, state.outs)).toEqual({ id: "" });
+    expect(api.server.faultLog).toEqual([]);
+  });
+
+  it("takes a request timeout of 0 as unset, not as no time at all", async () => {
+    const api = await startFake([]);
+    const provider = await loadProvider({ "crunchyBridge.apiKey": KEY, "crunchyBridge.requestTimeoutMs": "0", "api.requestBudgetSeconds": "1" });
+    api.server.setLatency(50);
+    await up(provider, args());
+    expect(api.rules(NET)).toHaveLength(1);
+  });
+
+  it("keeps allowAnyAddress in its outputs when the whole internet is allowed on purpose", async () => {
+    await startFake([]);
+    const provider = await loadProvider();
+    const { outs } = await up(provider, args({ rules: [{ cidr: "0.0.0.0/0", description: "any" }], allowAnyAddress: true }));
+    expect(outs).toMatchObject({ rules: [{ cidr: "0.0.0.0/0", description: "any" }], allowAnyAddress: true });
   });
 
   it("fails refresh on an error other than 404/410, so a bad key or an outage never drops the resource from state", async () => {
@@ -241,7 +274,14 @@ describe("FirewallAllowlist provider, through the engine's serialization path", 
     const api = await startFake([]);
     const provider = await loadProvider();
     const state = await up(provider, args({ rules: [GATEWAY, { cidr: "10.1.1.1/32", description: "b" }] }));
-    await provider.delete!(state.id, state.outs);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await provider.delete!(state.id, state.outs);
+      const [kept] = api.rules(NET);
+      expect(warn.mock.calls).toEqual([[`crunchybridge:FirewallAllowlist: left 10.1.1.1/32 (${kept.id}) on network ${NET}: it is the last rule standing`]]);
+    } finally {
+      warn.mockRestore();
+    }
     expect(api.rules(NET).map((r) => r.rule)).toEqual(["10.1.1.1/32"]); // the first in canonical order stays
     expect(api.calls().filter((c) => c.startsWith("DELETE"))).toHaveLength(1);
   });

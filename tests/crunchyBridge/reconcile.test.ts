@@ -61,6 +61,18 @@ describe("reconcileNetwork against the fake API", () => {
     const result = await reconcileNetwork(client, NET, [GATEWAY], { prune: false });
     expect(api.rules(NET).map((r) => r.rule)).toEqual([STALE, GATEWAY.cidr]);
     expect(result.live.map((r) => r.cidr)).toEqual([GATEWAY.cidr, STALE]);
+    // Found, not made: the stale rule is not its to delete later.
+    expect(result.owned).toEqual(api.rules(NET).filter((r) => r.rule === GATEWAY.cidr).map((r) => r.id));
+  });
+
+  it("reports the rules it owns in id order, whatever their CIDRs", async () => {
+    const { api, client } = await setup([]);
+    const later = [api.addRuleByHand(NET, "10.0.0.2/32"), api.addRuleByHand(NET, "10.0.0.1/32")];
+    const desired = later.map((r) => ({ cidr: r.rule, description: "added by hand" }));
+    const result = await reconcileNetwork(client, NET, desired, { prune: false, owned: later.map((r) => r.id) });
+    expect(later[0].id < later[1].id).toBe(true);
+    expect(result.owned).toEqual([later[0].id, later[1].id]);
+    expect(result.live.map((r) => r.cidr)).toEqual(["10.0.0.1/32", "10.0.0.2/32"]);
   });
 });
 
