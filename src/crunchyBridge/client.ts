@@ -113,7 +113,8 @@ export function createClient(options: ClientOptions): CrunchyBridgeClient {
       status,
       requestId,
       transient: status === 429 || status >= 500,
-      retryAfterMs: status === 429 ? parseRetryAfter(response.headers.get("retry-after")) : undefined,
+      // 429 and 503 may carry one (RFC 9110); on an answer that is not retried it is not used.
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
     });
   }
 

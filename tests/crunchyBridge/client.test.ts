@@ -81,9 +81,9 @@ describe("CrunchyBridge client against the fake API", () => {
     }
   });
 
-  it("waits out 429 Retry-After before retrying", async () => {
+  it.each([429, 503])("waits out the Retry-After of a %i before retrying", async (status) => {
     const client = await setup();
-    fake.server.inject(/^GET /, { kind: "status", status: 429, headers: { "retry-after": "1" }, body: { message: "slow down", request_id: "r-429" } });
+    fake.server.inject(/^GET /, { kind: "status", status, headers: { "retry-after": "1" }, body: { message: "slow down", request_id: `r-${status}` } });
     const started = Date.now();
     expect(await client.listFirewallRules(NET)).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
