@@ -30,8 +30,8 @@ describe("redactSecrets", () => {
     expect(redactSecrets("login admin!pw9!x refused", ["!pw9!"])).toBe("login admin[redacted]x refused");
   });
 
-  it("masks nothing for an empty secret (a credential left unset)", () => {
-    expect(redactSecrets("connection refused", ["", "pw"])).toBe("connection refused");
+  it("ignores an empty secret (a credential left unset) and masks the others", () => {
+    expect(redactSecrets("connection refused: (pw) ok", ["", "pw"])).toBe("connection refused: ([redacted]) ok");
   });
 
   it("finds no password where the URL has none, or is no URL", () => {
