@@ -31,14 +31,14 @@ const ENCODE_ADVICE = "percent-encode special characters in the user name and pa
  * password. Error messages never quote the URL or any part of it.
  */
 export function parseUrl(url: string): PostgresUrl {
-  if (!/^postgres(ql)?:\/\//.test(url)) {
+  const scheme = /^postgres(ql)?:\/\//.exec(url);
+  if (!scheme) {
     throw new Error("must be a postgres:// or postgresql:// URL (postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require)");
   }
   // One "@", ending the user info: before any "/" or "?" (where the host's path and query begin).
-  const rest = url.replace(/^postgres(ql)?:\/\//, "");
-  const at = rest.indexOf("@");
-  const pathOrQuery = rest.search(/[/?]/);
-  const misplacedAt = rest.indexOf("@", at + 1) >= 0 || (at >= 0 && pathOrQuery >= 0 && at > pathOrQuery);
+  const rest = url.slice(scheme[0].length);
+  const authority = rest.split(/[/?]/, 1)[0]!;
+  const misplacedAt = rest.split("@").length > 2 || rest.slice(authority.length).includes("@");
   if (/%(?![0-9a-fA-F]{2})/.test(url) || url.includes("#") || misplacedAt) {
     throw new Error(`is not a well-formed URL: ${ENCODE_ADVICE}`);
   }
@@ -50,7 +50,8 @@ export function parseUrl(url: string): PostgresUrl {
   }
   const decode = (text: string) => decodeURIComponent(text);
   const parts = {
-    host: parsed.hostname.replace(/^\[(.+)\]$/, "$1"),
+    // An IPv6 host comes bracketed ("[::1]"); libpq and the Postgres clients take it bare.
+    host: parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname,
     database: decode(parsed.pathname.slice(1)),
     user: decode(parsed.username),
     password: decode(parsed.password),
@@ -59,7 +60,8 @@ export function parseUrl(url: string): PostgresUrl {
   if (missing.length > 0) throw missingParts(missing);
   if (parts.database.includes("/")) throw new Error(`has a "/" in its database name: ${ENCODE_ADVICE}`);
   const port = parsed.port ? Number(parsed.port) : 5432;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error("has an invalid port");
+  // URL parsing already refused a port that is not digits or is above 65535.
+  if (port < 1) throw new Error("has an invalid port");
   const params: PostgresUrl["params"] = {};
   for (const [key, value] of parsed.searchParams) {
     if (!(URL_PARAMETERS as readonly string[]).includes(key)) {

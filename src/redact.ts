@@ -26,10 +26,14 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 /**
  * The password of a database URL, in every reading a parser might make of it (up to the first
  * or the last `@`, as written or percent-decoded), so even a malformed URL's password is known.
+ * Found wherever `://user:` stands, and across line breaks: node-postgres (a WHATWG URL parser)
+ * connects with a URL pasted with blanks around it or a trailing newline, so its password is
+ * found there too.
  */
 export function urlPasswords(url: string): string[] {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:(.*)$/i.exec(url.split("?")[0]!);
-  if (!match) return [];
+  const match = /:\/\/[^:/@?#]*:(.*)/s.exec(url.split("?")[0]!);
+  // No "@" after the user name: the colon was the port's, and there is no password.
+  if (!match || !match[1]!.includes("@")) return [];
   const rest = match[1]!;
   const candidates = [rest.slice(0, rest.indexOf("@")), rest.slice(0, rest.lastIndexOf("@"))].filter((c) => c.length > 0);
   const decoded = candidates.map((c) => {

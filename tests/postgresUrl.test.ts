@@ -18,6 +18,11 @@ describe("parsePostgresUrl", () => {
     expect(parsePostgresUrl("postgresql://u:p@h:65535/db").port).toBe(65535);
   });
 
+  it("takes an IPv6 host without its brackets, as libpq expects it", () => {
+    expect(parsePostgresUrl("postgresql://u:p@[2001:db8::5]:5432/db").host).toBe("2001:db8::5");
+    expect(parsePostgresUrl("postgresql://u:p@[::1]/db").host).toBe("::1");
+  });
+
   it("defaults the port to 5432 and sslmode to require", () => {
     expect(parsePostgresUrl("postgres://u:p@h/db")).toMatchObject({ port: 5432, sslmode: "require" });
   });
@@ -28,10 +33,13 @@ describe("parsePostgresUrl", () => {
     ["postgresql://u:hunter2@h", /missing its database/],
     ["postgresql://u:hunter2@h:99999/db", /the port \(1-65535\)/],
     ["postgresql://u:hunter2@h:0/db", /invalid port/],
-    ["postgresql://u:hunter2@h/db?sslmode=maybe", /sslmode=maybe/],
-    ["postgresql://u:hunter2@h/db?sslmod=require", /the parameter "sslmod", which is not supported here/],
+    ["postgresql://u:hunter2@h/db?sslmode=maybe", /^has sslmode=maybe; use one of disable, allow, prefer, require, verify-ca, verify-full$/],
+    ["postgresql://u:hunter2@h/db?sslmod=require", /^has the parameter "sslmod", which is not supported here; use only sslmode, sslrootcert, sslcert, sslkey, application_name$/],
+    ["postgresql://u:hunter2@h/db/x", /has a "\/" in its database name: percent-encode/],
+    ["postgresql://u:hunter2@h/db%2Fx", /has a "\/" in its database name: percent-encode/],
     // Passwords with special characters left unencoded: each would otherwise become a host or database name.
     ["postgresql://u:hunter2%@h/db", /not a well-formed URL: percent-encode/],
+    ["postgresql://u:hunter2%4@h/db", /not a well-formed URL: percent-encode/],
     ["postgresql://u:hunter2@x@h/db", /not a well-formed URL: percent-encode/],
     ["postgresql://u:hunter2/x@h/db", /not a well-formed URL: percent-encode/],
     ["postgresql://u:hunter2#x@h/db", /not a well-formed URL: percent-encode/],
