@@ -182,8 +182,9 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
  * refuses it with `s3://<bucket>/<prefix> not found.`, and then gets one.
  */
 function needsExportMarker(err: unknown, direction: Direction, bucket: string, prefix: string): boolean {
-  // Field errors come only with a validation error (400); any field may carry this one.
-  if (direction !== "export" || !prefix || !isLabelStudioApiError(err)) return false;
+  // Field errors come only with a validation error (400); any field may carry this one. A
+  // storage without a prefix is never refused so: Label Studio then checks only the bucket.
+  if (direction !== "export" || !isLabelStudioApiError(err)) return false;
   return Object.values(err.fieldErrors).flat().includes(`s3://${bucket}/${prefix} not found.`);
 }
 
