@@ -272,6 +272,19 @@ describe("provision", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual((12 * 5 * 40) / 3);
     expect(report.projects).toHaveLength(12);
   });
+
+  it("keeps the project listing within `concurrency` requests in flight too", async () => {
+    // Five pages of 100 projects.
+    for (let i = 0; i < 401; i++) world.ls.addProject(`P${i}`);
+    world.ls.server.setLatency(100);
+    const report = await provision(world.context(), { projects: [1], concurrency: 3 });
+    expect(report.errors).toEqual([]);
+    const pages = world.ls.server.requests.filter((r) => r.path === "/api/projects/").map((r) => r.receivedAt);
+    expect(pages).toHaveLength(5);
+    // Each answer takes 100 ms: requests that arrive within 50 ms of one another overlap.
+    const peak = Math.max(...pages.map((at) => pages.filter((other) => other >= at && other - at < 50).length));
+    expect(peak).toBeLessThanOrEqual(3);
+  });
 });
 
 describe("provision through transient faults", () => {
