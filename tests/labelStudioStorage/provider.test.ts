@@ -157,6 +157,19 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: "" });
   });
 
+  it("refresh tells our export storage by its prefix from an older one moved onto the bucket", async () => {
+    const project = world.ls.addProject("Fish");
+    const lsWrite = (method: string, path: string, body: unknown) =>
+      fetch(`${world.ls.url}${path}`, { method, headers: { authorization: `Token ${LEGACY_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    // A teammate's export storage without a bucket yet: not ours, so ours is created beside it.
+    expect((await lsWrite("POST", "/api/storages/export/s3", { project: project.id, title: "Manual" })).status).toBe(201);
+    const { outs } = await provider.create(inputs());
+    expect(outs).toMatchObject({ exportStorageId: 2, exportStoragePrefix: "annotations/fish-1/export/" });
+    const keys = { aws_access_key_id: S3_CREDENTIALS.accessKeyId, aws_secret_access_key: S3_CREDENTIALS.secretAccessKey };
+    expect((await lsWrite("PATCH", "/api/storages/export/s3/1", { bucket: BUCKET, prefix: "manual/", region_name: world.settings.region, s3_endpoint: world.s3.endpoint, ...keys })).status).toBe(200);
+    expect(await provider.read!(String(project.id), outs)).toEqual({ id: String(project.id), props: outs });
+  });
+
   it("refuses an import, which brings no state to read from", async () => {
     await expect(provider.read!("1")).rejects.toThrow(/^LabelStudioProjectStorage can be refreshed, not imported: declare it and run pulumi up$/);
     expect(world.ls.server.requests).toEqual([]);
