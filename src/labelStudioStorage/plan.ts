@@ -57,7 +57,8 @@ export function planStorage(direction: Direction, existing: readonly LsStorage[]
 function driftedFields(current: LsStorage, desired: StorageFields): Partial<StorageFields> {
   const patch: Record<string, unknown> = {};
   for (const [key, want] of Object.entries(desired) as Array<[keyof StorageFields, unknown]>) {
-    if (key === "prefix" || key === "bucket") continue;
+    // A storage keeps its prefix; its bucket is ours already (findOwnStorage).
+    if (key === "prefix") continue;
     if (!sameValue(current[key as keyof LsStorage], want)) patch[key] = want;
   }
   return patch as Partial<StorageFields>;

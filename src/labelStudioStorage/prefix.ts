@@ -33,7 +33,7 @@ export function renderPrefix(template: string, project: Project, direction: Dire
   const path = hasPlaceholder
     ? template.replace(PLACEHOLDER, (_, name: string) => (name === "project" ? projectPart : String(project.id)))
     : `${template}/${projectPart}/${direction}`;
-  return `${path}/`.replace(/\/{2,}/g, "/").replace(/^\/+/, "");
+  return `${path}/`.replace(/\/{2,}/g, "/").replace(/^\//, "");
 }
 
 export function markerKey(prefix: string): string {

@@ -64,11 +64,11 @@ export class LabelStudioStorageProvider implements pulumi.dynamic.ResourceProvid
   async check(_olds: ProjectStorageInputs, news: ProjectStorageInputs): Promise<pulumi.dynamic.CheckResult<ProjectStorageInputs>> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const known = (value: unknown) => value !== UNKNOWN;
-    if (known(news.labelStudioUrl) && !/^https?:\/\/[^/\s]+/.test(String(news.labelStudioUrl ?? ""))) {
+    if (known(news.labelStudioUrl) && !/^https?:\/\/[^/\s]/.test(String(news.labelStudioUrl))) {
       failures.push({ property: "labelStudioUrl", reason: `labelStudioUrl must be an http(s) URL, got ${JSON.stringify(news.labelStudioUrl)}` });
     }
     const project = news.project;
-    if (known(project) && !((typeof project === "number" && Number.isInteger(project) && project > 0) || (typeof project === "string" && project.trim() !== ""))) {
+    if (known(project) && !isProjectSelector(project)) {
       failures.push({ property: "project", reason: `project must be a positive id or a title, got ${JSON.stringify(project)}` });
     }
     if (INPUT_KEYS.every((key) => known(news[key]))) {
@@ -78,7 +78,8 @@ export class LabelStudioStorageProvider implements pulumi.dynamic.ResourceProvid
   }
 
   async diff(_id: string, olds: ProjectStorageOutputs, news: ProjectStorageInputs): Promise<pulumi.dynamic.DiffResult> {
-    const changed = INPUT_KEYS.filter((key) => news[key] === UNKNOWN || !sameValue(olds[key], news[key]));
+    // An unknown value (in a preview) is the engine's placeholder text, never equal to an old value.
+    const changed = INPUT_KEYS.filter((key) => !sameValue(olds[key], news[key]));
     const replaces: string[] = [];
     // Another Label Studio or another project is another resource; the same project named
     // by id instead of title is not.
@@ -145,19 +146,30 @@ export class LabelStudioStorageProvider implements pulumi.dynamic.ResourceProvid
   }
 
   private client(inputs: Pick<ProjectStorageInputs, "labelStudioUrl">): LabelStudioClient {
-    const secrets = [this.configured.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY ?? ""].filter(Boolean);
+    // The secret key is masked in errors even where it is not needed (a refresh); "" masks nothing.
+    const secrets = [this.configuredOrEnv("secretAccessKey")];
     return new LabelStudioClient({ url: inputs.labelStudioUrl, token: this.credential("token"), secrets, retry: { budgetMs: this.budgetMs } });
   }
 
   private credential(name: CredentialName): string {
+    const value = this.configuredOrEnv(name);
     const source = CREDENTIAL_SOURCES[name];
-    const value = this.configured[name] ?? process.env[source.env];
     if (!value) throw new Error(`missing ${name}: set the secret stack config "${source.config}" (pulumi config set --secret ${source.config} ...) or ${source.env}`);
     return value;
+  }
+
+  /** The credential from stack config, else the environment, else "". */
+  private configuredOrEnv(name: CredentialName): string {
+    return this.configured[name] ?? process.env[CREDENTIAL_SOURCES[name].env] ?? "";
   }
 }
 
 export const labelStudioStorageProvider = new LabelStudioStorageProvider();
+
+/** A positive integer id, or a title that is not blank. */
+function isProjectSelector(project: unknown): boolean {
+  return typeof project === "number" ? Number.isInteger(project) && project > 0 : typeof project === "string" && project.trim() !== "";
+}
 
 function settingsOf(inputs: ProjectStorageInputs): StorageSettings {
   const { bucket, region, endpoint, importPrefix, exportPrefix, importRegex, importTitle, exportTitle } = inputs;

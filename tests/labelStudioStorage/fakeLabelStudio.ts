@@ -8,7 +8,8 @@ import { isS3LiteError, s3Lite, type S3Lite } from "./s3Lite";
  *   other form is Django's HTML 404;
  * - auth: legacy `Token`, or a personal access token exchanged at `/api/token/refresh/` for
  *   access tokens that expire (→ 401), like simplejwt;
- * - page-number pagination of projects (page_size default 30, `Invalid page.` past the end);
+ * - page-number pagination of projects, newest first (page_size default 30, `Invalid page.`
+ *   past the end);
  * - storage lists are plain arrays and need an existing `project` (else 404);
  * - the S3 serializer: key pair together, `validate_connection` against the real S3 server with
  *   the storage's own keys and endpoint (`s3://<bucket>/<prefix> not found.` for an import
@@ -282,7 +283,8 @@ export async function startFakeLabelStudio(options: FakeLabelStudioOptions = {})
       if (req.method !== "GET") return envelope(405, `Method "${req.method}" not allowed.`);
       const pageSize = Number(req.query.get("page_size") ?? 30);
       const page = Number(req.query.get("page") ?? 1);
-      const all = [...projects.values()].sort((a, b) => a.id - b.id);
+      // ProjectListAPI.ordering = ['-created_at']: newest first (projects/api.py).
+      const all = [...projects.values()].sort((a, b) => b.id - a.id);
       const pages = Math.max(1, Math.ceil(all.length / pageSize));
       if (!Number.isInteger(page) || page < 1 || page > pages) return envelope(404, "Invalid page.");
       const link = (p: number) => `http://internal-host/api/projects/?page=${p}&page_size=${pageSize}`;

@@ -76,7 +76,11 @@ describe("planStorage", () => {
 
   it("picks the storage at the desired prefix, else the oldest, among several on the bucket", () => {
     const desired = desiredFields("import", project, settings);
-    expect(planStorage("import", [stored({ id: 9, prefix: "x/" }), stored({ id: 5 })], desired)).toMatchObject({ id: 5 });
+    expect(planStorage("import", [stored({ id: 5, prefix: "x/" }), stored({ id: 9 })], desired)).toMatchObject({ id: 9, prefix: desired.prefix });
     expect(planStorage("import", [stored({ id: 9, prefix: "x/" }), stored({ id: 4, prefix: "y/" })], desired)).toMatchObject({ id: 4, prefix: "y/" });
+  });
+
+  it("adopts a storage that has no prefix (the whole bucket) and reports its prefix as empty", () => {
+    expect(planStorage("import", [stored({ prefix: null })], desiredFields("import", project, settings))).toEqual({ action: "unchanged", id: 1, prefix: "", sync: false });
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN } from "../../src/dynamicProviders/unknown";
 import { STORAGE_DEFAULTS } from "../../src/labelStudioStorage/defaults";
-import type { LabelStudioStorageProvider, ProjectStorageInputs, ProjectStorageOutputs } from "../../src/labelStudioStorage/provider";
+import { PROVIDER_VERSION, type LabelStudioStorageProvider, type ProjectStorageInputs, type ProjectStorageOutputs } from "../../src/labelStudioStorage/provider";
 import { serializeProvider, type SerializedProvider } from "../harness/provider";
 import { S3_CREDENTIALS } from "./s3Server";
 import { BUCKET, LEGACY_TOKEN, startWorld, type World } from "./world";
@@ -81,6 +81,40 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(world.ls.server.requests).toEqual([]);
   });
 
+  it("check takes a positive integer id or a title that is not blank", async () => {
+    const projectFailures = async (project: unknown) => (await provider.check!(inputs(), inputs({ project: project as number }))).failures;
+    expect(await projectFailures("NER Data")).toEqual([]);
+    expect(await projectFailures(12)).toEqual([]);
+    expect(await projectFailures(1.5)).toEqual([{ property: "project", reason: "project must be a positive id or a title, got 1.5" }]);
+    expect(await projectFailures("  ")).toEqual([{ property: "project", reason: 'project must be a positive id or a title, got "  "' }]);
+    expect(await projectFailures(-3)).toEqual([{ property: "project", reason: "project must be a positive id or a title, got -3" }]);
+  });
+
+  it("check wants the URL to start with http(s)://, not merely contain it", async () => {
+    expect((await provider.check!(inputs(), inputs({ labelStudioUrl: "url=https://label.example.com" }))).failures).toEqual([
+      { property: "labelStudioUrl", reason: 'labelStudioUrl must be an http(s) URL, got "url=https://label.example.com"' },
+    ]);
+  });
+
+  it("check names each required setting that is empty, blank or missing, and prefixes that overlap", async () => {
+    const missingTitle = inputs({ bucket: "", region: " " });
+    delete (missingTitle as Partial<ProjectStorageInputs>).exportTitle;
+    expect((await provider.check!(inputs(), missingTitle)).failures).toEqual([
+      { property: "bucket", reason: "bucket is required" },
+      { property: "region", reason: "region is required" },
+      { property: "exportTitle", reason: "exportTitle is required" },
+    ]);
+    // Checked on a sample project (id 1, titled "project"), as every project is again before its writes.
+    expect((await provider.check!(inputs(), inputs({ importPrefix: "data/{project}/in", exportPrefix: "data/{project}" }))).failures).toEqual([
+      { property: "exportPrefix", reason: 'import prefix "data/project-1/in/" and export prefix "data/project-1/" overlap: exported annotations would be imported as tasks' },
+    ]);
+  });
+
+  it("check leaves the settings checks to the update while a value they read is unknown (no problem stated about a placeholder)", async () => {
+    expect((await provider.check!(inputs(), inputs({ importPrefix: UNKNOWN, importRegex: ".*" }))).failures).toEqual([]);
+    expect((await provider.check!(inputs(), inputs({ importPrefix: UNKNOWN, exportTitle: "" }))).failures).toEqual([]);
+  });
+
   it("diff compares inputs only, replaces for another project or Label Studio, and makes no request", async () => {
     const olds: ProjectStorageOutputs = { ...inputs({ project: "NER Data" }), projectId: 1, slug: "ner-data", importStorageId: 1, importStoragePrefix: "p/", exportStorageId: 1, exportStoragePrefix: "q/" };
     const withProvider = { ...inputs({ project: "NER Data" }), __provider: serialized.text } as ProjectStorageInputs;
@@ -92,7 +126,16 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(await provider.diff!("1", olds, inputs({ project: "NER Data", labelStudioUrl: "https://other" }))).toMatchObject({ replaces: ["labelStudioUrl"] });
     expect(await provider.diff!("1", olds, inputs({ project: "NER Data", importRegex: UNKNOWN }))).toMatchObject({ changes: true });
     expect(await provider.diff!("1", { ...olds, exportStorageId: null }, inputs({ project: "NER Data" }))).toMatchObject({ changes: true });
+    expect(await provider.diff!("1", { ...olds, importStorageId: null }, inputs({ project: "NER Data" }))).toMatchObject({ changes: true });
+    // Unset is unset, whether state holds nothing or an empty string.
+    expect(await provider.diff!("1", { ...olds, endpoint: undefined }, inputs({ project: "NER Data", endpoint: "" }))).toMatchObject({ changes: false });
     expect(world.ls.server.requests).toEqual([]);
+  });
+
+  it("reconciles again a resource whose state was written before the provider had a version", async () => {
+    const olds: ProjectStorageOutputs = { ...inputs({ version: PROVIDER_VERSION }), projectId: 1, slug: "fish", importStorageId: 1, importStoragePrefix: "p/", exportStorageId: 1, exportStoragePrefix: "q/" };
+    expect(await provider.diff!("1", olds, inputs({ version: PROVIDER_VERSION }))).toMatchObject({ changes: false });
+    expect(await provider.diff!("1", { ...olds, version: undefined as unknown as string }, inputs({ version: PROVIDER_VERSION }))).toMatchObject({ changes: true, replaces: [] });
   });
 
   it("update patches drift and returns full outputs; refresh sees deleted storages and projects", async () => {
@@ -106,9 +149,30 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: String(project.id), props: updated.outs });
     expect(world.ls.server.requests.every((r) => r.method === "GET")).toBe(true);
     await fetch(`${world.ls.url}/api/storages/export/s3/1`, { method: "DELETE", headers: { authorization: `Token ${LEGACY_TOKEN}` } });
-    expect((await provider.read!(String(project.id), updated.outs)).props).toMatchObject({ importStorageId: 1, exportStorageId: null });
+    // The last prefix known stays in state, for the next update to report.
+    expect((await provider.read!(String(project.id), updated.outs)).props).toEqual({ ...updated.outs, exportStorageId: null });
+    await fetch(`${world.ls.url}/api/storages/s3/1`, { method: "DELETE", headers: { authorization: `Token ${LEGACY_TOKEN}` } });
+    expect((await provider.read!(String(project.id), updated.outs)).props).toEqual({ ...updated.outs, importStorageId: null, exportStorageId: null });
     world.ls.deleteProject(project.id);
     expect(await provider.read!(String(project.id), updated.outs)).toEqual({ id: "" });
+  });
+
+  it("refresh tells our export storage by its prefix from an older one moved onto the bucket", async () => {
+    const project = world.ls.addProject("Fish");
+    const lsWrite = (method: string, path: string, body: unknown) =>
+      fetch(`${world.ls.url}${path}`, { method, headers: { authorization: `Token ${LEGACY_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    // A teammate's export storage without a bucket yet: not ours, so ours is created beside it.
+    expect((await lsWrite("POST", "/api/storages/export/s3", { project: project.id, title: "Manual" })).status).toBe(201);
+    const { outs } = await provider.create(inputs());
+    expect(outs).toMatchObject({ exportStorageId: 2, exportStoragePrefix: "annotations/fish-1/export/" });
+    const keys = { aws_access_key_id: S3_CREDENTIALS.accessKeyId, aws_secret_access_key: S3_CREDENTIALS.secretAccessKey };
+    expect((await lsWrite("PATCH", "/api/storages/export/s3/1", { bucket: BUCKET, prefix: "manual/", region_name: world.settings.region, s3_endpoint: world.s3.endpoint, ...keys })).status).toBe(200);
+    expect(await provider.read!(String(project.id), outs)).toEqual({ id: String(project.id), props: outs });
+  });
+
+  it("refuses an import, which brings no state to read from", async () => {
+    await expect(provider.read!("1")).rejects.toThrow(/^LabelStudioProjectStorage can be refreshed, not imported: declare it and run pulumi up$/);
+    expect(world.ls.server.requests).toEqual([]);
   });
 
   it("refresh fails on any error but 404, so a revoked token or a server fault never drops the storages from state", async () => {
@@ -169,5 +233,65 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     const error = await provider.create(inputs({ bucket: "no-such-bucket" })).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^project 1 "Fish": import storage: writing marker s3:\/\/no-such-bucket\/raw-uploads\/fish-1\/import\/\.oceanid-keep failed: NoSuchBucket/);
     for (const secret of SECRETS) expect(JSON.stringify([(error as Error).message, (error as Error).stack])).not.toContain(secret);
+  });
+
+  it("refuses invalid settings before any request, naming every problem", async () => {
+    world.ls.addProject("Fish");
+    await expect(provider.create(inputs({ bucket: "", importTitle: " " }))).rejects.toThrow(/^invalid storage settings: bucket is required; importTitle is required$/);
+    expect(world.ls.server.requests).toEqual([]);
+  });
+
+  it("resolves an id with one request and a title from the listing, and names a title that matches no project", async () => {
+    world.ls.addProject("Fish");
+    await provider.create(inputs({ project: 1 }));
+    expect(world.ls.server.requests.filter((r) => r.path.startsWith("/api/projects/")).map((r) => r.path)).toEqual(["/api/projects/1/"]);
+    world.ls.server.requests.length = 0;
+    await expect(provider.create(inputs({ project: "Salmon" }))).rejects.toThrow(/^Label Studio: no project titled "Salmon"$/);
+    expect(world.ls.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/projects/"]);
+  });
+
+  it("refuses an update when the project's title now names another project, and writes nothing", async () => {
+    const fish = world.ls.addProject("Fish");
+    const { outs } = await provider.create(inputs({ project: "Fish" }));
+    world.ls.renameProject(fish.id, "Old fish");
+    world.ls.addProject("Fish");
+    world.ls.server.requests.length = 0;
+    await expect(provider.update!(String(fish.id), outs!, inputs({ project: "Fish", importTitle: "New" }))).rejects.toThrow(
+      /^Label Studio project "Fish" is now project 2, not 1: use the id to keep managing 1$/,
+    );
+    expect(world.ls.server.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
+  it("takes a credential from the environment when its stack config is set but empty", async () => {
+    const fresh = serialized.load();
+    await fresh.configure!({ config: config({ ...STACK_CONFIG, "oceanid-cluster:labelStudio.apiToken": "" }) });
+    world.ls.addProject("Fish");
+    const saved = process.env.LABEL_STUDIO_TOKEN;
+    process.env.LABEL_STUDIO_TOKEN = LEGACY_TOKEN;
+    try {
+      expect((await fresh.create(inputs())).id).toBe("1");
+    } finally {
+      if (saved === undefined) delete process.env.LABEL_STUDIO_TOKEN;
+      else process.env.LABEL_STUDIO_TOKEN = saved;
+    }
+  });
+
+  it("keeps the secret key out of its errors even when Label Studio quotes it back", async () => {
+    world.ls.addProject("Fish");
+    const quoted = `"${S3_CREDENTIALS.secretAccessKey}" is not a valid secret key.`;
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/$/, { kind: "status", status: 400, body: { id: "x", status_code: 400, version: "1.23.0", detail: "Validation error", exc_info: null, validation_errors: { aws_secret_access_key: [quoted] } } });
+    const error = (await provider.create(inputs()).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('project 1 "Fish": import storage: Label Studio answered 400 to POST /api/storages/s3/: Validation error (aws_secret_access_key: "[redacted]" is not a valid secret key.)');
+  });
+
+  it("gives up on an unreachable S3 within the stack config's request budget", async () => {
+    const fresh = serialized.load();
+    await fresh.configure!({ config: config({ ...STACK_CONFIG, "oceanid-cluster:api.requestBudgetSeconds": "1" }) });
+    world.ls.addProject("Fish");
+    const started = Date.now();
+    const error = (await fresh.create(inputs({ endpoint: "http://127.0.0.1:1" })).catch((e: unknown) => e)) as Error;
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.message).toMatch(/^project 1 "Fish": import storage: writing marker s3:\/\/uploads\/raw-uploads\/fish-1\/import\/\.oceanid-keep failed: .*ECONNREFUSED.*retry budget 1 s\)$/);
+    expect(world.ls.server.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 });

@@ -23,8 +23,13 @@ describe("provision", () => {
     await world.s3.put(BUCKET, "raw-uploads/fish-photos-1/import/a.jpg");
     await world.s3.put(BUCKET, "raw-uploads/fish-photos-1/import/nested/b.jpg");
     // One at a time, so storage ids are predictable.
-    const first = await provision(world.context(), { projects: "all", concurrency: 1 });
+    const lines: string[] = [];
+    const first = await provision(world.context(), { projects: "all", concurrency: 1, onProgress: (line) => lines.push(line) });
     expect(first.errors).toEqual([]);
+    expect(lines).toEqual([
+      "project 1 fish-photos: import created (raw-uploads/fish-photos-1/import/), export created (annotations/fish-photos-1/export/), synced",
+      "project 2 ner-data: import created (raw-uploads/ner-data-2/import/), export created (annotations/ner-data-2/export/), synced",
+    ]);
     expect(first.projects).toEqual([
       {
         id: fish.id,
@@ -60,13 +65,19 @@ describe("provision", () => {
     expect(world.ls.server.requests.filter((r) => r.method === "GET").every((r) => !JSON.stringify(r).includes(S3_CREDENTIALS.secretAccessKey))).toBe(true);
 
     world.ls.server.requests.length = 0;
-    const again = await provision(world.context(), { projects: "all" });
+    lines.length = 0;
+    const again = await provision(world.context(), { projects: "all", concurrency: 1, onProgress: (line) => lines.push(line) });
     expect(again.projects.map((p) => [p.import.action, p.export.action, p.synced])).toEqual([
       ["unchanged", "unchanged", false],
       ["unchanged", "unchanged", false],
     ]);
     expect(writes()).toEqual([]);
     expect(again.requests).toBe(1 + 2 * 2);
+    expect(again.s3Requests).toBe(0);
+    expect(lines).toEqual([
+      "project 1 fish-photos: import unchanged (raw-uploads/fish-photos-1/import/), export unchanged (annotations/fish-photos-1/export/)",
+      "project 2 ner-data: import unchanged (raw-uploads/ner-data-2/import/), export unchanged (annotations/ner-data-2/export/)",
+    ]);
     expect(world.ls.storages("import")).toHaveLength(2);
     expect(world.ls.storages("export")).toHaveLength(2);
   });
@@ -99,8 +110,14 @@ describe("provision", () => {
     const project = world.ls.addProject("Fish");
     world.ls.afterWrite(/^POST \/api\/storages\/s3\/$/, { kind: "delay", ms: 600 });
     world.ls.afterWrite(/^POST \/api\/storages\/export\/s3$/, { kind: "status", status: 500 });
-    const report = await provision(world.context({ timeoutMs: 300 }), { projects: "all" });
+    const waits: RetryWait[] = [];
+    const report = await provision(world.context({ timeoutMs: 300, retry: { ...FAST_RETRY, onWait: (w) => waits.push(w) } }), { projects: "all" });
     expect(report.errors).toEqual([]);
+    // Each wait names the write whose outcome is being found out, and the project.
+    expect(waits.map(({ service, request, reason, attempt, scope }) => ({ service, request, reason, attempt, scope }))).toEqual([
+      { service: "Label Studio", request: "create import storage", reason: "no answer within 300 ms", attempt: 1, scope: "project 1" },
+      { service: "Label Studio", request: "create export storage", reason: "500", attempt: 1, scope: "project 1" },
+    ]);
     expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "created" }, export: { id: 1, action: "created" }, synced: true });
     expect(world.ls.storages("import", project.id)).toHaveLength(1);
     expect(world.ls.storages("export", project.id)).toHaveLength(1);
@@ -129,6 +146,65 @@ describe("provision", () => {
     expect(report.projects.map((p) => p.id)).toEqual([2]);
   });
 
+  it("reports a sync Label Studio refused with its step, and the next run syncs the storage left unsynced", async () => {
+    world.ls.addProject("Fish");
+    // Deleted in the UI between the create and the sync, say.
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/1\/sync$/, { kind: "status", status: 404, body: { id: "x", status_code: 404, version: "1.23.0", detail: "Not found.", exc_info: null } });
+    const report = await provision(world.context(), { projects: "all" });
+    expect(report.errors).toEqual([{ project: 1, message: 'project 1 "Fish": syncing import storage: Label Studio answered 404 to POST /api/storages/s3/1/sync: Not found.' }]);
+    const again = await provision(world.context(), { projects: "all" });
+    expect(again.projects[0]).toMatchObject({ import: { action: "unchanged" }, export: { action: "unchanged" }, synced: true });
+  });
+
+  it("reports selectors that name no project first, then failed projects in id order, whatever order they failed in", async () => {
+    world.ls.addProject("One");
+    world.ls.addProject("Two");
+    // Project 2's regex would import its marker: it fails before any request, while project 1
+    // fails only at its last step.
+    const settings = { ...world.settings, importRegex: "raw-uploads/two-2/" };
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/1\/sync$/, { kind: "status", status: 404, body: { detail: "Not found." } });
+    const report = await provision({ ...world.context(), settings }, { projects: ["Nine", 2, 1] });
+    expect(report.errors.map((e) => e.project)).toEqual(['no project titled "Nine"', 1, 2]);
+    expect(report.errors[0]).toEqual({ project: 'no project titled "Nine"', message: 'no project titled "Nine"' });
+    expect(report.errors[2].message).toMatch(/^project 2 "Two": importRegex "raw-uploads\/two-2\/" matches the marker object/);
+  });
+
+  it("keeps each project's import and export apart when both prefixes share one root", async () => {
+    world.ls.addProject("Fish");
+    const report = await provision({ ...world.context(), settings: { ...world.settings, importPrefix: "media", exportPrefix: "media" } }, { projects: "all" });
+    expect(report.errors).toEqual([]);
+    expect(report.projects[0]).toMatchObject({ import: { prefix: "media/fish-1/import/", action: "created" }, export: { prefix: "media/fish-1/export/", action: "created" } });
+  });
+
+  it("fails only the project whose own prefixes are wrong, naming every problem, before any of its requests", async () => {
+    world.ls.addProject("One");
+    world.ls.addProject("Two");
+    // Fine for project 1 (and the sample project the settings are checked with), not for project 2.
+    const settings = { ...world.settings, importPrefix: "data/{project_id}", exportPrefix: "data/2/{project}", importRegex: "data/2/" };
+    const report = await provision({ ...world.context(), settings }, { projects: "all" });
+    expect(report.projects.map((p) => p.id)).toEqual([1]);
+    expect(report.errors).toEqual([
+      {
+        project: 2,
+        message:
+          'project 2 "Two": importRegex "data/2/" matches the marker object "data/2/.oceanid-keep", which would become a task; exclude keys starting with "." in their last segment (default "^(?:.*/)?[^/.][^/]*$"); ' +
+          'import prefix "data/2/" and export prefix "data/2/two-2/" overlap: exported annotations would be imported as tasks',
+      },
+    ]);
+    expect(world.ls.server.requests.filter((r) => r.query.get("project") === "2" || JSON.stringify(r.body ?? "").includes('"project":2'))).toEqual([]);
+  });
+
+  it("does not retry an import storage Label Studio says has no objects: its marker was written, the fault is elsewhere", async () => {
+    world.ls.addProject("Fish");
+    // As when Label Studio reaches another S3 than we do (its own endpoint or region).
+    const notFound = "s3://uploads/raw-uploads/fish-1/import/ not found.";
+    world.ls.server.inject(/^POST \/api\/storages\/s3\/$/, { kind: "status", status: 400, body: { id: "x", status_code: 400, version: "1.23.0", detail: "Validation error", exc_info: null, validation_errors: { non_field_errors: [notFound] } } });
+    const report = await provision(world.context(), { projects: "all" });
+    expect(report.errors).toEqual([{ project: 1, message: `project 1 "Fish": import storage: Label Studio answered 400 to POST /api/storages/s3/: Validation error (non_field_errors: ${notFound})` }]);
+    expect(writes()).toEqual(["POST /api/storages/s3/"]);
+    expect(report.s3Requests).toBe(1);
+  });
+
   it("stops everything on an auth failure", async () => {
     for (let i = 0; i < 5; i++) world.ls.addProject(`P${i}`);
     world.ls.server.inject(/^GET \/api\/storages\/s3\/$/, { kind: "status", status: 403, body: { detail: "You do not have permission to perform this action." } });
@@ -141,8 +217,10 @@ describe("provision", () => {
 
   it("plans without writing anything in a dry run", async () => {
     world.ls.addProject("Fish");
-    const report = await provision(world.context({ dryRun: true }), { projects: ["Fish"] });
+    const lines: string[] = [];
+    const report = await provision(world.context({ dryRun: true }), { projects: ["Fish"], onProgress: (line) => lines.push(line) });
     expect(report.projects[0]).toMatchObject({ import: { id: null, action: "created" }, export: { id: null, action: "created" }, synced: false });
+    expect(lines).toEqual(["project 1 fish: import would be created (raw-uploads/fish-1/import/), export would be created (annotations/fish-1/export/)"]);
     expect(writes()).toEqual([]);
     expect(await world.s3.keys(BUCKET)).toEqual([]);
   });
@@ -151,9 +229,11 @@ describe("provision", () => {
     world.ls.addProject("Fish");
     expect((await provision(world.context(), { projects: ["Fish"] })).errors).toEqual([]);
     world.ls.server.requests.length = 0;
-    const renamed = { ...world.settings, importTitle: "Renamed uploads" };
-    const report = await provision({ ...world.context({ dryRun: true }), settings: renamed }, { projects: ["Fish"] });
-    expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "updated", changed: ["title"] }, export: { id: 1, action: "unchanged" }, synced: false });
+    const renamed = { ...world.settings, importTitle: "Renamed uploads", importRegex: "^(?:.*/)?[^/.][^/]*\\.jpg$" };
+    const lines: string[] = [];
+    const report = await provision({ ...world.context({ dryRun: true }), settings: renamed }, { projects: ["Fish"], onProgress: (line) => lines.push(line) });
+    expect(report.projects[0]).toMatchObject({ import: { id: 1, action: "updated", changed: ["regex_filter", "title"] }, export: { id: 1, action: "unchanged" }, synced: false });
+    expect(lines).toEqual(["project 1 fish: import would be updated [regex_filter, title] (raw-uploads/fish-1/import/), export unchanged (annotations/fish-1/export/)"]);
     expect(writes()).toEqual([]);
     const real = await provision({ ...world.context(), settings: renamed }, { projects: ["Fish"] });
     expect(real.projects[0]).toMatchObject({ import: { id: 1, action: "updated" }, synced: true });
@@ -191,6 +271,19 @@ describe("provision", () => {
     // 12 projects × 5 requests × 40 ms ÷ 3 in flight, plus the listing.
     expect(Date.now() - started).toBeGreaterThanOrEqual((12 * 5 * 40) / 3);
     expect(report.projects).toHaveLength(12);
+  });
+
+  it("keeps the project listing within `concurrency` requests in flight too", async () => {
+    // Five pages of 100 projects.
+    for (let i = 0; i < 401; i++) world.ls.addProject(`P${i}`);
+    world.ls.server.setLatency(100);
+    const report = await provision(world.context(), { projects: [1], concurrency: 3 });
+    expect(report.errors).toEqual([]);
+    const pages = world.ls.server.requests.filter((r) => r.path === "/api/projects/").map((r) => r.receivedAt);
+    expect(pages).toHaveLength(5);
+    // Each answer takes 100 ms: requests that arrive within 50 ms of one another overlap.
+    const peak = Math.max(...pages.map((at) => pages.filter((other) => other >= at && other - at < 50).length));
+    expect(peak).toBeLessThanOrEqual(3);
   });
 });
 
@@ -255,6 +348,16 @@ describe("selectProjects", () => {
       projects: [all[0], all[2]],
       missing: ['no project titled "fish"', "no project with id 9", 'title "Twin" names 2 projects (ids 2, 3): use an id'],
     });
+  });
+
+  it("reads only whole numbers as ids: several digits, blanks around them; a title may start or end with digits", () => {
+    const numbered = [
+      { id: 12, title: "Batch 7" },
+      { id: 2024, title: "2024 Photos" },
+      { id: 3, title: "Fish" },
+    ];
+    expect(selectProjects(numbered, ["12", " 3 ", "2024 Photos", "Batch 7"])).toEqual({ projects: [numbered[2], numbered[0], numbered[1]], missing: [] });
+    expect(selectProjects(numbered, ["7", "2024 photos"]).missing).toEqual(["no project with id 7", 'no project titled "2024 photos"']);
   });
 });
 
