@@ -88,6 +88,7 @@ describe("labelstudio:ProjectStorage provider, loaded as the engine loads it", (
     expect(await projectFailures(1.5)).toEqual([{ property: "project", reason: "project must be a positive id or a title, got 1.5" }]);
     expect(await projectFailures("  ")).toEqual([{ property: "project", reason: 'project must be a positive id or a title, got "  "' }]);
     expect(await projectFailures(-3)).toEqual([{ property: "project", reason: "project must be a positive id or a title, got -3" }]);
+    expect(await projectFailures(undefined)).toEqual([{ property: "project", reason: "project must be a positive id or a title, got undefined" }]);
   });
 
   it("check wants the URL to start with http(s)://, not merely contain it", async () => {
