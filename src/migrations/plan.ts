@@ -82,9 +82,10 @@ export function planMigrations<F extends PlannedFile>(files: readonly F[], rows:
   const legacyMax = Math.max(0, ...rows.filter((r) => r.origin === "legacy").map((r) => r.version));
   // The earlier runner's version need not be a file's (it said V5; the files are V1, V2, V10):
   // adopting means recording every file up to it, so the baseline to name is the last of those.
-  // File versions start at 1, so with no legacy row (legacyMax 0) there is none.
+  // File versions start at 1, so with no legacy row (legacyMax 0) there is none: adopt is 0,
+  // which no baseline is below.
   const adopt = Math.max(0, ...files.filter((f) => f.version <= legacyMax && !recordedVersions.has(f.version)).map((f) => f.version));
-  if (adopt > 0 && (options.baseline ?? 0) < adopt) {
+  if ((options.baseline ?? 0) < adopt) {
     const through = adopt === legacyMax ? `V${adopt}` : `V${adopt} (the last file at or below version ${legacyMax})`;
     errors.push(`control.schema_versions says this database is at version ${legacyMax} (a row from the earlier runner, without checksums). Adopt it with --baseline ${adopt}, which records the files up to ${through} as applied without running them.`);
   }
