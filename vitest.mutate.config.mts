@@ -13,7 +13,7 @@ export default defineConfig({
     sequence: { ...base.test?.sequence, sequencer: FastestFirstSequencer },
     include: [
       "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
-      "tests/labelStudioStorage/{plan,prefix,reconcile,provider}.test.ts",
+      "tests/labelStudioStorage/{plan,prefix,reconcile,provider,provisionListing}.test.ts",
       "tests/migrations/{plan,runner,connection,lock}.test.ts",
       "tests/config.test.ts",
       "tests/postgresUrl.test.ts",

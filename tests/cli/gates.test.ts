@@ -38,9 +38,8 @@ describe("mutation testing", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts.mutate).toBe("stryker run");
     const config = ((await import(path.join(repoRoot, "stryker.config.mjs"))) as { default: { thresholds: { break: number }; mutate: string[]; incremental: boolean; incrementalFile: string } }).default;
-    // A ratchet under the 85% goal until the score reaches it (docs/mutation-testing.md).
-    expect(config.thresholds.break).toBeGreaterThanOrEqual(77);
-    expect(config.thresholds.break).toBeLessThanOrEqual(85);
+    // Never below the 85% goal of issue 13 (docs/mutation-testing.md).
+    expect(config.thresholds.break).toBeGreaterThanOrEqual(85);
     for (const file of ["src/crunchyBridge/*.ts", "src/labelStudioStorage/{plan,prefix,reconcile,provider}.ts", "src/migrations/{plan,runner,redact,guard}.ts", "src/config.ts", "src/postgresUrl.ts"]) {
       expect(config.mutate).toContain(file);
     }
