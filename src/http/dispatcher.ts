@@ -1,4 +1,5 @@
 import type * as Undici from "undici";
+import { tagged } from "../taggedError";
 
 /**
  * HTTP for the provisioner's Label Studio and S3 requests: undici's global dispatcher, so the
@@ -60,6 +61,7 @@ export interface HttpAnswer {
 
 /** No answer: `reason` is "no answer within N ms" or the network error's code. */
 export interface HttpNetworkFailure extends Error {
+  name: "HttpNetworkFailure";
   reason: string;
 }
 
@@ -78,7 +80,7 @@ export async function httpRequest({ origin, path, method, headers, body, timeout
     return { status: res.statusCode, retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null, text };
   } catch (err) {
     const reason = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : networkErrorCode(err);
-    throw Object.assign(new Error(reason), { name: "HttpNetworkFailure", reason }) as HttpNetworkFailure;
+    throw tagged<HttpNetworkFailure>("HttpNetworkFailure", reason, { reason });
   } finally {
     clearTimeout(timer);
   }
