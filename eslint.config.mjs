@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // bin/*.cjs (the CLI's start-up) is type-checked with the rest (tsconfig.json checkJs) and linted here.
-  { ignores: ["node_modules/", "**/*.cjs", "!bin/*.cjs", "**/*.mjs", "sql/"] },
+  { ignores: ["node_modules/", ".tmp/", "**/*.cjs", "!bin/*.cjs", "**/*.mjs", "sql/"] },
   {
     files: ["**/*.ts", "bin/*.cjs"],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

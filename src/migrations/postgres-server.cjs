@@ -9,7 +9,8 @@
 // `nobody`). That user cannot enter a checkout in a private (0700) directory, so the binaries
 // are hard-linked (or copied) into a private directory of this run's own, owned by that user,
 // which also holds the data directory, the Unix socket, the TLS key and the password file
-// (0600, deleted after initdb). Every path out of this script, failure included, deletes it.
+// (0600, deleted after initdb). Every path out of this script, failure included, deletes it;
+// when this script is killed with SIGKILL, the next start removes it (src/ownedTempDir.cjs).
 //
 // Usage: node postgres-server.cjs '{"tls":{"certFile":"...","keyFile":"...","caFile":"..."},"hba":["..."]}'
 //   tls  optional: serve TLS (ssl=on) with this certificate and key; caFile is copied beside them;
@@ -20,8 +21,8 @@ const { spawn, execFileSync } = require("node:child_process");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const net = require("node:net");
-const os = require("node:os");
 const path = require("node:path");
+const { isRunning, makeOwnedTempDir } = require("../ownedTempDir.cjs");
 
 const SUPERUSER = "postgres";
 
@@ -123,10 +124,36 @@ function run(file, args, user) {
   });
 }
 
+/**
+ * Stops the postgres a killed run left running in its directory `root` (its owner's SIGKILL
+ * does not reach it): immediate shutdown (SIGQUIT), SIGKILL if that takes over 5 s.
+ */
+function stopOrphanedServer(root) {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(path.join(root, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return; // never started, or shut down
+  }
+  // The pid may have been reused since: only a postgres started from this directory is ours.
+  const executable = (() => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+    } catch {
+      return undefined;
+    }
+  })();
+  if (executable !== path.join(root, "pg", "bin", "postgres")) return;
+  process.kill(pid, "SIGQUIT");
+  const deadline = Date.now() + 5000;
+  while (isRunning(pid) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  if (isRunning(pid)) process.kill(pid, "SIGKILL");
+}
+
 async function main() {
   const options = JSON.parse(process.argv[2] || "{}");
   const user = serverUser();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-pg-"));
+  const root = makeOwnedTempDir("oceanid-pg-", stopOrphanedServer);
   let server;
   let removed = false;
   const removeRoot = () => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, serverUrl, type EmbeddedPostgres, type EmbeddedPostgresInfo } from "../../src/migrations/embedded-postgres";
 import { connectPostgres } from "../../src/postgresConnection";
+import { makeOwnedTempDir } from "../../src/ownedTempDir.cjs";
 import { issueServerCertificate, makeCertificateAuthority } from "./certificates";
 
 /** Login roles besides the superuser, each with its own password, as a managed database has. */
@@ -26,10 +27,14 @@ export interface PostgresServerInfo extends EmbeddedPostgresInfo {
 declare module "vitest" {
   export interface ProvidedContext {
     postgres: PostgresServerInfo;
+    /** os.tmpdir() of every test and of what they start: this run's own, removed at its end. */
+    runTemporaryDirectory: string;
   }
 }
 
 let server: EmbeddedPostgres | undefined;
+let runTemporaryDirectory: string | undefined;
+const inheritedTmpdir = process.env.TMPDIR;
 
 /**
  * Starts one embedded Postgres per test run, in a child process (see src/migrations/postgres-server.cjs):
@@ -58,6 +63,7 @@ export async function setup(project: TestProject): Promise<void> {
       await client.end();
     }
     project.provide("postgres", { ...server.info, caFile, passwords });
+    useRunTemporaryDirectory(project);
   } catch (err) {
     await teardown();
     throw err;
@@ -66,6 +72,25 @@ export async function setup(project: TestProject): Promise<void> {
   }
 }
 
+/**
+ * Points TMPDIR (so os.tmpdir(), mktemp and every child process) at a directory of this run's
+ * own, which teardown removes with whatever the tests left there; a run killed before its
+ * teardown (Stryker ends its workers with SIGKILL) is swept by the next (src/ownedTempDir.cjs).
+ * The test workers are forked after global setup, with this environment.
+ */
+function useRunTemporaryDirectory(project: TestProject): void {
+  runTemporaryDirectory = makeOwnedTempDir("oceanid-test-run-");
+  // Others may pass through, as through /tmp: Postgres runs as `postgres` from a directory made here.
+  fs.chmodSync(runTemporaryDirectory, 0o711);
+  process.env.TMPDIR = runTemporaryDirectory;
+  project.provide("runTemporaryDirectory", runTemporaryDirectory);
+}
+
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (runTemporaryDirectory === undefined) return;
+  if (inheritedTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = inheritedTmpdir;
+  fs.rmSync(runTemporaryDirectory, { recursive: true, force: true });
+  runTemporaryDirectory = undefined;
 }

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import * as os from "node:os";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, inject, it } from "vitest";
 import { serializeProvider } from "./provider";
 import { startFakeServer } from "./http";
 import { createDatabase, withClient } from "./postgres";
@@ -15,6 +18,13 @@ describe("test harness", () => {
     const url = await createDatabase();
     const rows = await withClient(url, async (c) => (await c.query<{ n: number }>("select 41 + 1 as n")).rows);
     expect(rows).toEqual([{ n: 42 }]);
+  });
+
+  it("gives tests and their child processes the run's own temporary directory", () => {
+    const own = inject("runTemporaryDirectory");
+    expect(path.basename(own)).toMatch(new RegExp(`^oceanid-test-run-\\d+-`));
+    expect(os.tmpdir()).toBe(own);
+    expect(spawnSync("mktemp", ["-u"], { encoding: "utf8" }).stdout).toMatch(new RegExp(`^${own}/tmp\\.`));
   });
 
   it("injects faults before routing", async () => {

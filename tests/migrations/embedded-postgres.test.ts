@@ -30,7 +30,7 @@ function privateCheckout(): { script: string; tmp: string } {
   fs.mkdirSync(path.join(checkout, "src", "migrations"), { recursive: true });
   fs.mkdirSync(path.join(checkout, "node_modules"));
   const script = path.join(checkout, "src", "migrations", "postgres-server.cjs");
-  fs.copyFileSync(path.join(repoRoot, "src", "migrations", "postgres-server.cjs"), script);
+  for (const file of [path.join("migrations", "postgres-server.cjs"), "ownedTempDir.cjs"]) fs.copyFileSync(path.join(repoRoot, "src", file), path.join(checkout, "src", file));
   for (const name of PACKAGES) {
     const from = path.join(repoRoot, "node_modules", name);
     if (fs.existsSync(from)) execFileSync("cp", ["-al", from, path.join(checkout, "node_modules", name)]);
@@ -77,6 +77,29 @@ describe("the embedded Postgres, from a checkout other users cannot enter", () =
     }
     server.child.stdin.end();
     expect(await server.exited).toBe(0);
+    expect(tree(tmp)).toEqual([]);
+  });
+
+  it("a server whose script was killed with SIGKILL is stopped and its directory removed by the next start", async () => {
+    const { script, tmp } = privateCheckout();
+    const killed = startServer(script, tmp);
+    const info = await killed.ready;
+    expect(info, killed.stderr()).toBeDefined();
+    const [leftover] = fs.readdirSync(tmp);
+    expect(leftover).toMatch(new RegExp(`^oceanid-pg-${killed.child.pid}-`));
+    const postmaster = Number(fs.readFileSync(path.join(tmp, leftover!, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    // As Stryker ends a test worker's tree, except that postgres survives, as it does when only
+    // the script is killed (the OOM killer, a timeout).
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    expect(() => process.kill(postmaster, 0)).not.toThrow();
+
+    const next = startServer(script, tmp);
+    expect(await next.ready, next.stderr()).toBeDefined();
+    expect(() => process.kill(postmaster, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }));
+    expect(fs.readdirSync(tmp)).toEqual([expect.stringMatching(new RegExp(`^oceanid-pg-${next.child.pid}-`))]);
+    next.child.stdin.end();
+    expect(await next.exited).toBe(0);
     expect(tree(tmp)).toEqual([]);
   });
 
