@@ -53,6 +53,8 @@ const BUNDLED_PROVIDERS = path.join("src", "dynamicProviders", "bundled.ts");
 const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" };
 /** Stands in for pg/lib/crypto/utils.js in the bundle; why is in the file. */
 const PG_CRYPTO = path.join("bin", "pg-crypto-node.cjs");
+/** esbuild namespace of the builtins a bundled package gets as a lazy stand-in (see plugin()). */
+const LAZY_BUILTIN = "oceanid-lazy-builtin";
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
 const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
 
@@ -140,6 +142,16 @@ function plugin(root, record) {
   return {
     name: "oceanid-cli",
     setup(build) {
+      // commander requires child_process when it loads, for executable subcommands, which
+      // oceanid has none of: ~10 ms of every start (it loads net, dgram and more), and a command
+      // that opens no socket needs none of it. Loaded on first use instead.
+      build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: "child_process", namespace: LAZY_BUILTIN } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: LAZY_BUILTIN }, (args) => ({
+        contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:${args.path}"))[key] });\n`,
+        loader: "js",
+      }));
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         // Inside a bundled package everything it imports is bundled too (builtins stay external).
         if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
@@ -147,7 +159,7 @@ function plugin(root, record) {
         return undefined;
       });
       // Stat before esbuild reads: a change after this point shows as a different mtime next run.
-      build.onLoad({ filter: /.*/ }, (args) => {
+      build.onLoad({ filter: /.*/, namespace: "file" }, (args) => {
         record(args.path);
         return undefined;
       });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
@@ -36,6 +35,8 @@ export function serverUrl({ host, port, user, password }: EmbeddedPostgresInfo, 
  * which works as root from a private checkout and deletes everything it made when it stops.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  // Required on first use, keeping the CLI's start-up light.
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const child = spawn(process.execPath, [path.join(__dirname, "postgres-server.cjs"), JSON.stringify(options)], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import type { RunResult } from "./checks";
 
 /**
@@ -9,6 +8,8 @@ export function kubectlRunner(options: { context?: string; timeoutMs?: number } 
   const prefix = options.context ? ["--context", options.context] : [];
   return (args) =>
     new Promise((resolve) => {
+      // Required on first use, keeping the CLI's start-up light.
+      const { execFile } = require("node:child_process") as typeof import("node:child_process");
       execFile("kubectl", [...prefix, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
         const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };

@@ -201,4 +201,17 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     await helpOfMigrate(copy);
     expect(copy.build()).not.toBe(first);
   });
+
+  it("loads child_process only for a command that starts a process (commander's require of it is deferred)", async () => {
+    // A preload that prints, at exit, the builtins the process loaded.
+    const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-preload-")), "builtins-at-exit.cjs");
+    fs.writeFileSync(preload, `process.on("exit", () => process.stderr.write("builtins: " + process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join(" ") + "\\n"));`);
+    const builtins = async (args: string[], env: Record<string, string> = {}) => {
+      const run = await runCli(args, { env: { ...env, NODE_OPTIONS: `--require ${preload}` } });
+      return run.stderr.match(/^builtins: (.*)$/m)![1]!.split(" ");
+    };
+    expect(await builtins(["migrate", "--help"])).not.toContain("child_process");
+    // The same bundle still spawns when asked: kubectl, for `oceanid smoke`, here not on PATH.
+    expect(await builtins(["smoke", "egress", "--expected-ip", "203.0.113.7"], { PATH: "/nonexistent" })).toContain("child_process");
+  });
 });
