@@ -53,7 +53,16 @@ const BUNDLED_PROVIDERS = path.join("src", "dynamicProviders", "bundled.ts");
 const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", write: false, logLevel: "silent" };
 /** Stands in for pg/lib/crypto/utils.js in the bundle; why is in the file. */
 const PG_CRYPTO = path.join("bin", "pg-crypto-node.cjs");
-/** esbuild namespace of the builtins a bundled package gets as a lazy stand-in (see plugin()). */
+/**
+ * Builtins a bundled package requires when it loads, for paths oceanid never takes; it gets a
+ * stand-in that loads them on first use (see plugin()), which tests/cli/bundle.test.ts checks.
+ * - commander: child_process, for executable subcommands (oceanid has none), loads net, dgram
+ *   and more: ~10 ms of every start, where a command that opens no socket needs none of it.
+ * - pg: dns, for the native driver's connection string: c-ares, ~1-2 ms of every connection.
+ * @type {Record<string, string[]>}
+ */
+const DEFERRED_BUILTINS = { commander: ["child_process"], pg: ["dns"] };
+/** esbuild namespace of those stand-ins. */
 const LAZY_BUILTIN = "oceanid-lazy-builtin";
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
 const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
@@ -95,8 +104,11 @@ function readStamp(text) {
 function isFresh(stamp, root) {
   if (!stamp || stamp.format !== FORMAT || stamp.root !== root || !Array.isArray(stamp.files) || typeof stamp.build !== "string" || !/^[0-9a-z]+$/.test(stamp.build)) return false;
   try {
+    // Concatenated, not path.join()ed: each rel is path.relative()'s normal form already, and
+    // ~160 joins cost 3-5 ms of every start (path.normalize, not yet compiled that early).
+    const prefix = root + path.sep;
     for (const [rel, key] of stamp.files) {
-      const now = statKey(path.join(root, rel));
+      const now = statKey(prefix + rel);
       if (now === null || key === null ? now !== key : now[0] !== key[0] || now[1] !== key[1]) return false;
     }
   } catch {
@@ -142,12 +154,13 @@ function plugin(root, record) {
   return {
     name: "oceanid-cli",
     setup(build) {
-      // commander requires child_process when it loads, for executable subcommands, which
-      // oceanid has none of: ~10 ms of every start (it loads net, dgram and more), and a command
-      // that opens no socket needs none of it. Loaded on first use instead.
-      build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-        args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: "child_process", namespace: LAZY_BUILTIN } : undefined,
-      );
+      // Builtins bundled packages require when they load but use only on paths oceanid never
+      // takes (DEFERRED_BUILTINS): each gets a stand-in that requires it on first use.
+      build.onResolve({ filter: /^(node:)?[a-z_]+$/ }, (args) => {
+        const name = args.path.replace(/^node:/, "");
+        const deferred = Object.entries(DEFERRED_BUILTINS).some(([pkg, builtins]) => builtins.includes(name) && args.importer.includes(`${path.sep}node_modules${path.sep}${pkg}${path.sep}`));
+        return deferred ? { path: name, namespace: LAZY_BUILTIN } : undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: LAZY_BUILTIN }, (args) => ({
         contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:${args.path}"))[key] });\n`,
         loader: "js",

@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROVIDER_BUILD_OPTIONS } from "../../src/dynamicProviders/bundled";
 import { runCli } from "../harness/cli";
+import { createDatabase } from "../harness/postgres";
+import { REPO_MIGRATIONS } from "../migrations/fixtures";
 
 // bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
 // Each test works on its own copy of the repository (bin/, src/, package.json, tsconfig.json;
@@ -202,7 +204,7 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     expect(copy.build()).not.toBe(first);
   });
 
-  it("loads child_process only for a command that starts a process (commander's require of it is deferred)", async () => {
+  it("defers the builtins bundled packages load for paths oceanid never takes: child_process (commander), dns (pg)", async () => {
     // A preload that prints, at exit, the builtins the process loaded.
     const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-preload-")), "builtins-at-exit.cjs");
     fs.writeFileSync(preload, `process.on("exit", () => process.stderr.write("builtins: " + process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join(" ") + "\\n"));`);
@@ -210,7 +212,14 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
       const run = await runCli(args, { env: { ...env, NODE_OPTIONS: `--require ${preload}` } });
       return run.stderr.match(/^builtins: (.*)$/m)![1]!.split(" ");
     };
+    // A start that builds the bundle runs esbuild, which spawns its service: build first.
+    expect((await runCli(["migrate", "--help"])).status).toBe(0);
     expect(await builtins(["migrate", "--help"])).not.toContain("child_process");
+    // A whole migration over TLS: pg connects, authenticates and queries without either.
+    const url = await createDatabase("deferred");
+    const migrated = await builtins(["migrate", "--database-url", url, "--dir", REPO_MIGRATIONS]);
+    expect(migrated).toContain("tls");
+    expect(migrated.filter((name) => ["child_process", "dns"].includes(name))).toEqual([]);
     // The same bundle still spawns when asked: kubectl, for `oceanid smoke`, here not on PATH.
     expect(await builtins(["smoke", "egress", "--expected-ip", "203.0.113.7"], { PATH: "/nonexistent" })).toContain("child_process");
   });
