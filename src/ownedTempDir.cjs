@@ -34,8 +34,14 @@ function makeOwnedTempDir(prefix, beforeRemove) {
     const owner = owned.exec(name);
     if (!owner || isRunning(Number(owner[1]))) continue;
     const dir = path.join(tmp, name);
-    beforeRemove?.(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Best effort: another start may be sweeping the same directory, and a leftover the next
+    // start removes is no reason to fail this one.
+    try {
+      beforeRemove?.(dir);
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // left for the next start
+    }
   }
   return fs.mkdtempSync(path.join(tmp, `${prefix}${process.pid}-`));
 }
