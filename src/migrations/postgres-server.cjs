@@ -136,9 +136,10 @@ function stopOrphanedServer(root) {
     return; // never started, or shut down
   }
   // The pid may have been reused since: only a postgres started from this directory is ours.
+  // `ps` rather than /proc, which macOS does not have; without `ps` the orphan is left running.
   const executable = (() => {
     try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+      return execFileSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split(" ")[0];
     } catch {
       return undefined;
     }
