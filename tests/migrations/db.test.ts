@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import { withClient } from "../../src/migrations/db";
+import { withAdvisoryLock, withClient } from "../../src/migrations/db";
 import { createDatabase, serverUrl, withClient as adminClient } from "../harness/postgres";
 
 describe("withClient", () => {
@@ -24,6 +24,21 @@ describe("withClient", () => {
     await vi.waitFor(async () => {
       const { rows } = await adminClient(serverUrl(), (c) => c.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [backend]));
       expect(rows).toEqual([]);
+    });
+  });
+
+  it("refuses to run when the lock it took is not its own session's, as through a transaction-mode pooler", async () => {
+    await adminClient(await createDatabase(), async (c) => {
+      // Stands in for a pooler that ran the lock on another server session: the call reports
+      // success, and this session holds nothing.
+      await c.query("CREATE SCHEMA pooled");
+      await c.query("CREATE FUNCTION pooled.pg_try_advisory_lock(bigint) RETURNS boolean LANGUAGE sql AS 'SELECT true'");
+      await c.query("SET search_path = pooled, pg_catalog");
+      let ran = false;
+      await expect(withAdvisoryLock(c, "cleandata", { timeoutMs: 1000 }, async () => void (ran = true))).rejects.toThrow(
+        /^The advisory lock is not held by this session: the URL goes through a transaction-mode pooler\. Use the direct Postgres port \(5432\), not the pooler\.$/,
+      );
+      expect(ran).toBe(false);
     });
   });
 });
