@@ -177,9 +177,22 @@ export async function withAdvisoryLock<T>(client: Client, domain: string, option
   const key = lockKey(domain);
   const deadline = Date.now() + options.timeoutMs;
   let waiting = false;
+  let held: boolean;
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [key]);
-    if (rows[0]!.locked) break;
+    // The attempt and whether this very session now holds the lock, in one round trip: through
+    // a transaction-mode pooler the lock lands on some other server session and protects nothing.
+    // OFFSET 0 keeps the attempt a subquery of its own, and the correlated EXISTS reads pg_locks
+    // only for the row the attempt produced, so after it.
+    const { rows } = await client.query<{ locked: boolean; held: boolean }>(
+      `SELECT locked, EXISTS (SELECT 1 FROM pg_locks WHERE attempt.locked AND locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+                                AND ((classid::bigint << 32) | objid::bigint) = $1::bigint) AS held
+         FROM (SELECT pg_try_advisory_lock($1::bigint) AS locked OFFSET 0) AS attempt`,
+      [key],
+    );
+    if (rows[0]!.locked) {
+      held = rows[0]!.held;
+      break;
+    }
     const holder = await describeHolder(client, key);
     if (!waiting) options.onWait?.(holder);
     waiting = true;
@@ -191,13 +204,7 @@ export async function withAdvisoryLock<T>(client: Client, domain: string, option
     await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs ?? 250, Math.max(0, deadline - Date.now()))));
   }
   try {
-    // Through a transaction-mode pooler the lock lands on some other server session and protects nothing.
-    const { rows } = await client.query<{ held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
-                        AND ((classid::bigint << 32) | objid::bigint) = $1::bigint) AS held`,
-      [key],
-    );
-    if (!rows[0]!.held) {
+    if (!held) {
       throw migrationError("The advisory lock is not held by this session: the URL goes through a transaction-mode pooler. Use the direct Postgres port (5432), not the pooler.");
     }
     return await fn();
