@@ -3,6 +3,7 @@ import type * as FastXmlParser from "fast-xml-parser";
 import { httpRequest, type HttpAnswer, type HttpNetworkFailure } from "../http/dispatcher";
 import { attemptTimeoutMs, retrying, retryOptions, type RetryOptions, type Verdict } from "../http/retry";
 import { parseRetryAfter } from "../http/retryAfter";
+import { tagged } from "../taggedError";
 import { markerKey } from "./prefix";
 import type { S3Credentials, StorageSettings } from "./types";
 
@@ -86,6 +87,7 @@ export function s3MarkerWriter(settings: Pick<StorageSettings, "bucket" | "regio
 
 /** A failed PutObject: S3's error code (or the network error's), HTTP status when there was an answer. */
 interface S3Failure extends Error {
+  name: "S3NetworkError" | "S3Error";
   status?: number;
   retryAfterMs?: number;
 }
@@ -104,14 +106,10 @@ async function putObject(settings: Pick<StorageSettings, "bucket" | "region" | "
   try {
     answer = await httpRequest({ origin, path, method: "PUT", headers, body: MARKER_BODY, timeoutMs });
   } catch (err) {
-    throw Object.assign(new Error((err as HttpNetworkFailure).reason), { name: "S3NetworkError" }) as S3Failure;
+    throw tagged<S3Failure>("S3NetworkError", (err as HttpNetworkFailure).reason, {});
   }
   if (answer.status >= 200 && answer.status < 300) return;
-  throw Object.assign(new Error(describeS3Error(answer.text, answer.status)), {
-    name: "S3Error",
-    status: answer.status,
-    retryAfterMs: parseRetryAfter(answer.retryAfter),
-  }) as S3Failure;
+  throw tagged<S3Failure>("S3Error", describeS3Error(answer.text, answer.status), { status: answer.status, retryAfterMs: parseRetryAfter(answer.retryAfter) });
 }
 
 /**

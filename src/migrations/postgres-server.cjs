@@ -147,7 +147,8 @@ function stopOrphanedServer(root) {
   if (executable !== path.join(root, "pg", "bin", "postgres")) return;
   process.kill(pid, "SIGQUIT");
   const deadline = Date.now() + 5000;
-  while (isRunning(pid) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (isRunning(pid) && Date.now() < deadline) Atomics.wait(sleeper, 0, 0, 50);
   if (isRunning(pid)) process.kill(pid, "SIGKILL");
 }
 

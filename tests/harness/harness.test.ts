@@ -22,9 +22,9 @@ describe("test harness", () => {
 
   it("gives tests and their child processes the run's own temporary directory", () => {
     const own = inject("runTemporaryDirectory");
-    expect(path.basename(own)).toMatch(new RegExp(`^oceanid-test-run-\\d+-`));
+    expect(path.basename(own)).toMatch(/^oceanid-test-run-\d+-/);
     expect(os.tmpdir()).toBe(own);
-    expect(spawnSync("mktemp", ["-u"], { encoding: "utf8" }).stdout).toMatch(new RegExp(`^${own}/tmp\\.`));
+    expect(path.dirname(spawnSync("mktemp", ["-u"], { encoding: "utf8" }).stdout.trim())).toBe(own);
   });
 
   it("injects faults before routing", async () => {
