@@ -1,29 +1,33 @@
-// Starts the `oceanid` CLI fast: src/cli/main.ts pre-bundled into one CommonJS file by esbuild,
-// rebuilt whenever anything it was built from changed, and compiled from a V8 code cache.
-// Through tsx every start paid ~50 ms registering the loader and transpiling and resolving ~40
-// files one by one; the bundle is one file, and with its code cache V8 does not even parse it.
+// Starts the `oceanid` CLI fast: src/cli/main.ts pre-bundled into CommonJS files by esbuild, one
+// per command (COMMAND_BUNDLES) and one of the whole CLI, rebuilt whenever anything they were
+// built from changed, and compiled from a V8 code cache. Through tsx every start paid ~50 ms
+// registering the loader and transpiling and resolving ~40 files one by one; a bundle is one
+// file, and with its code cache V8 does not even parse it.
 //
-// - Fresh or rebuilt, never stale: the bundle's first line records every file it was built from
+// - Fresh or rebuilt, never stale: a bundle's first line records every file it was built from
 //   (sources, bundled packages, tsconfig.json, package.json, node_modules/.package-lock.json, this
 //   file) and every directory under src/, with mtime and size, stat'ed *before* esbuild reads
-//   them. Any difference (newer, older, missing, a file added under src/) means a rebuild. The
-//   text that is checked is the text that runs: read once, compiled from memory.
+//   them. Any difference (newer, older, missing, a file added under src/) means a rebuild, of
+//   every bundle at once. The text that is checked is the text that runs: read once, compiled
+//   from memory.
 // - Concurrent first runs: each writes temp files and renames them into place, so a reader sees
 //   a whole file or none; a bundle built from sources that changed meanwhile recorded the old
 //   mtimes, so the next run rebuilds it.
 // - Cache: node_modules/.cache/oceanid/ (git-ignored with node_modules), or $OCEANID_CLI_CACHE.
-//   cli.cjs is the bundle; cli.<build>.map (source map) and cli.<build>.v8cache (V8 code cache,
-//   written at exit by the first run of a build, or when V8 rejects it after a Node upgrade)
-//   belong to one build. A read-only install still works: it builds in memory, saving nothing.
+//   cli-<command>.cjs and cli.cjs are the bundles; <bundle>.<build>.map (source map) and
+//   <bundle>.<build>.v8cache (V8 code cache, written at exit by the first run of a build, or when
+//   V8 rejects it after a Node upgrade) belong to one build. A read-only install still works: it
+//   builds in memory, saving nothing.
 // - Packages: only commander and pg (with what they import) are bundled; every other package is
 //   a plain require() from the repository's node_modules, the same module the rest of the
 //   process sees.
 // - Stack traces name src/**/*.ts lines, as under tsx: frames in the bundle are mapped through
 //   its source map, read only when a stack is printed.
-// - The Pulumi program (index.ts) is in the bundle too, registered for `oceanid plan`: it shares
-//   src/config.ts and friends with the plan code, compiled as one with tsconfig.json (transpile
-//   only, as `pulumi up` compiles it). Through tsx the plan paid ~1 s for the loader, transpiling
-//   and source-mapping every stack the SDK captures. Another --program is require()d via tsx.
+// - The Pulumi program (index.ts) is in the plan's bundle too, registered for `oceanid plan`: it
+//   shares src/config.ts and friends with the plan code, compiled as one with tsconfig.json
+//   (transpile only, as `pulumi up` compiles it). Through tsx the plan paid ~1 s for the loader,
+//   transpiling and source-mapping every stack the SDK captures. Another --program is
+//   require()d via tsx.
 // - Every command runs from source through tsx when esbuild cannot build.
 "use strict";
 const fs = require("node:fs");
@@ -54,6 +58,28 @@ const PROVIDER_BUILD_OPTIONS = { bundle: true, platform: "node", format: "cjs", 
 /** Stands in for pg/lib/crypto/utils.js in the bundle; why is in the file. */
 const PG_CRYPTO = path.join("bin", "pg-crypto-node.cjs");
 /**
+ * Each command's own bundle, cli-<command>.cjs: `oceanid migrate` loads the module that
+ * registers migrate and what that module runs, not the whole CLI. For migrate that is half the
+ * code (and half the code cache) and ~9 ms less of every start. Any other start (`oceanid --help`,
+ * a typo) loads cli.cjs, built from src/cli/main.ts. `program`: the bundle also holds the Pulumi
+ * program and the dynamic providers compiled ahead of time (see entries()).
+ * tests/cli/bundle.test.ts keeps this list equal to the commands src/cli/main.ts registers.
+ * @type {ReadonlyArray<{ command: string, module: string, register: string, program?: boolean }>}
+ */
+const COMMAND_BUNDLES = [
+  { command: "plan", module: "src/plan/command.ts", register: "registerPlanCommand", program: true },
+  { command: "schema", module: "src/plan/schemaCommand.ts", register: "registerSchemaCommand" },
+  { command: "migrate", module: "src/migrations/command.ts", register: "registerMigrateCommand" },
+  { command: "firewall", module: "src/crunchyBridge/command.ts", register: "registerFirewallCommand" },
+  { command: "smoke", module: "src/smoke/command.ts", register: "registerSmokeCommand" },
+  { command: "provision", module: "src/labelStudioStorage/command.ts", register: "registerProvisionCommand" },
+  { command: "policy", module: "src/policy/command.ts", register: "registerPolicyCommand" },
+];
+/** The whole CLI's bundle (cli.cjs). */
+const WHOLE_CLI = "cli";
+/** esbuild namespace of the generated entries (see entries()). */
+const ENTRY_NAMESPACE = "oceanid-entry";
+/**
  * Builtins a bundled package requires when it loads, for paths oceanid never takes; it gets a
  * stand-in that loads them on first use (see plugin()), which tests/cli/bundle.test.ts checks.
  * - commander: child_process, for executable subcommands (oceanid has none), loads net, dgram
@@ -65,7 +91,7 @@ const DEFERRED_BUILTINS = { commander: ["child_process"], pg: ["dns"] };
 /** esbuild namespace of those stand-ins. */
 const LAZY_BUILTIN = "oceanid-lazy-builtin";
 /** Files besides the bundle's inputs whose change must rebuild it (relative to the root). */
-const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename)];
+const BUILD_SETTINGS = ["package.json", "tsconfig.json", PROGRAM, path.join("node_modules", ".package-lock.json"), path.relative(ROOT, __filename), PG_CRYPTO];
 
 /** @param {string} root */
 function cacheDir(root) {
@@ -144,16 +170,20 @@ function loaderFor(file) {
 }
 
 /**
- * esbuild plugin: records inputs, decides bundled vs external packages, keeps __dirname right.
+ * esbuild plugin: serves the entries, records inputs, decides bundled vs external packages, keeps
+ * __dirname right.
  * @param {string} root
  * @param {(file: string) => void} record
+ * @param {Map<string, string>} entryTexts each bundle's entry (entries()), by bundle name
  * @returns {import("esbuild").Plugin}
  */
-function plugin(root, record) {
+function plugin(root, record, entryTexts) {
   const srcDir = path.join(root, "src") + path.sep;
   return {
     name: "oceanid-cli",
     setup(build) {
+      build.onResolve({ filter: new RegExp(`^${ENTRY_NAMESPACE}:`) }, (args) => ({ path: args.path.slice(ENTRY_NAMESPACE.length + 1), namespace: ENTRY_NAMESPACE }));
+      build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, (args) => ({ contents: entryTexts.get(args.path), resolveDir: root, loader: "js" }));
       // Builtins bundled packages require when they load but use only on paths oceanid never
       // takes (DEFERRED_BUILTINS): each gets a stand-in that requires it on first use.
       build.onResolve({ filter: /^(node:)?[a-z_]+$/ }, (args) => {
@@ -196,7 +226,6 @@ function plugin(root, record) {
       // pg's SCRAM primitives on node:crypto instead of WebCrypto: see PG_CRYPTO.
       build.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/ }, async () => {
         const file = path.join(root, PG_CRYPTO);
-        record(file);
         return { contents: await fs.promises.readFile(file, "utf8"), loader: "js", resolveDir: path.dirname(file) };
       });
     },
@@ -241,7 +270,7 @@ function writeAtomically(file, data) {
 }
 
 /**
- * Deletes the map and code cache of the build this one replaced, and those of any other build
+ * Deletes the maps and code caches of the build this one replaced, and those of any other build
  * older than an hour (left by concurrent first runs). Best effort: a run may still be using them.
  * @param {string} dir
  * @param {string | undefined} replaced
@@ -249,7 +278,7 @@ function writeAtomically(file, data) {
 function removeEarlierBuilds(dir, replaced) {
   try {
     for (const name of fs.readdirSync(dir)) {
-      const build = /^cli\.([0-9a-z]+)\.(map|v8cache)$/.exec(name)?.[1];
+      const build = /^cli(?:-[a-z]+)?\.([0-9a-z]+)\.(map|v8cache)$/.exec(name)?.[1];
       if (build === undefined) continue;
       const file = path.join(dir, name);
       if (build === replaced || Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true });
@@ -278,51 +307,76 @@ function providerSources(root) {
 }
 
 /**
- * Each dynamic provider's bundle, as bundledProvider() would build it at run time, with every
- * input recorded for the freshness check.
+ * Each dynamic provider's bundle (`code`, by source file), as bundledProvider() would build it at
+ * run time, and the files they were built from (`inputs`, relative), recorded for the freshness check.
  * @param {typeof import("esbuild")} esbuild
  * @param {string} root
  * @param {(file: string) => void} record
- * @returns {Promise<Map<string, string>>}
  */
 async function buildProviders(esbuild, root, record) {
-  /** @type {Map<string, string>} */
-  const built = new Map();
+  /** @type {{ code: Map<string, string>, inputs: string[] }} */
+  const built = { code: new Map(), inputs: [] };
   if (!fs.existsSync(path.join(root, BUNDLED_PROVIDERS))) return built;
   for (const file of providerSources(root)) {
     const result = await esbuild.build({ ...PROVIDER_BUILD_OPTIONS, entryPoints: [file], metafile: true, absWorkingDir: root });
-    for (const input of Object.keys(result.metafile.inputs)) record(path.resolve(root, input));
+    for (const input of Object.keys(result.metafile.inputs)) {
+      record(path.resolve(root, input));
+      built.inputs.push(input);
+    }
     const output = result.outputFiles?.[0];
-    if (output) built.set(file, output.text);
+    if (output) built.code.set(file, output.text);
   }
   return built;
 }
 
+/** @param {string} file a path relative to the root */
+const requireFromRoot = (file) => `require(${JSON.stringify(`./${file.split(path.sep).join("/")}`)})`;
+
 /**
- * The bundle's entry: the CLI, the Pulumi program registered for `oceanid plan`, which then
- * runs with the plan code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts),
- * and the dynamic providers compiled ahead of time.
+ * Each bundle's entry (`text`), by bundle name: the whole CLI (src/cli/main.ts), and each
+ * command's own (COMMAND_BUNDLES), which runs a program of that module's commands alone. The
+ * plan's also registers the Pulumi program for `oceanid plan`, which then runs with the plan
+ * code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts), and the dynamic
+ * providers compiled ahead of time, whose inputs its stamp records (`inputs`).
  * @param {string} root
- * @param {Map<string, string>} providers
+ * @param {{ code: Map<string, string>, inputs: string[] }} providers
+ * @returns {Map<string, { text: string, inputs: string[] }>}
  */
-function entry(root, providers) {
-  const lines = [`module.exports = require(${JSON.stringify(`./${ENTRY}`)});`];
-  for (const [file, code] of providers) {
-    lines.push(`require(${JSON.stringify(`./${BUNDLED_PROVIDERS}`)}).prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
+function entries(root, providers) {
+  /** @type {Map<string, { text: string, inputs: string[] }>} */
+  const all = new Map([[WHOLE_CLI, { text: `module.exports = ${requireFromRoot(ENTRY)};`, inputs: [] }]]);
+  const programLines = [...providers.code].map(([file, code]) => `${requireFromRoot(BUNDLED_PROVIDERS)}.prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
+  if (fs.existsSync(path.join(root, PROGRAM))) {
+    programLines.push(`${requireFromRoot("src/plan/bundledPrograms.ts")}.bundledPrograms.set(${JSON.stringify(path.join(root, PROGRAM))}, () => ${requireFromRoot(PROGRAM)});`);
   }
-  const program = path.join(root, PROGRAM);
-  if (fs.existsSync(program)) {
-    lines.push(`require("./src/plan/bundledPrograms.ts").bundledPrograms.set(${JSON.stringify(program)}, () => require(${JSON.stringify(`./${PROGRAM}`)}));`);
+  for (const own of COMMAND_BUNDLES) {
+    const lines = [
+      `const cli = ${requireFromRoot("src/cli/program.ts")};`,
+      `const { ${own.register} } = ${requireFromRoot(own.module)};`,
+      `module.exports = { main: (argv) => cli.runCommands([${own.register}], argv), useStackMapper: cli.useStackMapper };`,
+      ...(own.program ? programLines : []),
+    ];
+    all.set(bundleName(own.command), { text: lines.join("\n"), inputs: own.program ? providers.inputs : [] });
   }
-  return lines.join("\n");
+  return all;
 }
 
 /**
- * Bundles the CLI and saves it when the cache is writable, in place of build `replaced`.
- * Returns `{ text, stamp, map }`: the bundle (stamp first) and a function giving its source map.
+ * The bundle a start runs: its command's own, or the whole CLI's.
+ * @param {string | undefined} command the first argument
+ */
+function bundleName(command) {
+  return COMMAND_BUNDLES.some((own) => own.command === command) ? `cli-${command}` : WHOLE_CLI;
+}
+
+/**
+ * Bundles the CLI (every bundle, in one esbuild run) and saves them when the cache is writable,
+ * in place of build `replaced`. Returns each bundle by name: `{ text, stamp, map }`, the bundle
+ * (stamp first) and a function giving its source map. A bundle's stamp records the files it was
+ * built from, every directory under src/ and BUILD_SETTINGS.
  * @param {string} root
  * @param {string | undefined} replaced
- * @returns {Promise<Bundle>}
+ * @returns {Promise<Map<string, Bundle>>}
  */
 async function build(root = ROOT, replaced = undefined) {
   /** @type {Map<string, StatKey>} */
@@ -332,18 +386,20 @@ async function build(root = ROOT, replaced = undefined) {
     const rel = path.relative(root, file);
     if (!recorded.has(rel)) recorded.set(rel, statKey(file));
   };
-  for (const dir of directoriesUnder(path.join(root, "src"))) record(dir);
-  for (const file of BUILD_SETTINGS) record(path.join(root, file));
+  const always = [...directoriesUnder(path.join(root, "src")), ...BUILD_SETTINGS.map((file) => path.join(root, file))].map((file) => path.relative(root, file));
+  for (const rel of always) record(path.join(root, rel));
 
   const esbuild = require("esbuild");
   const dir = cacheDir(root);
+  let bundleEntries;
   let result;
   try {
-    const providers = await buildProviders(esbuild, root, record);
+    bundleEntries = entries(root, await buildProviders(esbuild, root, record));
     result = await esbuild.build({
       absWorkingDir: root,
-      stdin: { contents: entry(root, providers), resolveDir: root, sourcefile: "oceanid-cli-entry.js", loader: "js" },
-      outfile: path.join(dir, "cli.cjs"),
+      entryPoints: [...bundleEntries.keys()].map((name) => ({ in: `${ENTRY_NAMESPACE}:${name}`, out: name })),
+      outdir: dir,
+      outExtension: { ".js": ".cjs" },
       bundle: true,
       platform: "node",
       format: "cjs",
@@ -351,26 +407,36 @@ async function build(root = ROOT, replaced = undefined) {
       tsconfig: path.join(root, "tsconfig.json"),
       sourcemap: "external",
       sourcesContent: false,
+      metafile: true,
       write: false,
       logLevel: "silent",
-      plugins: [plugin(root, record)],
+      plugins: [plugin(root, record, new Map([...bundleEntries].map(([name, entry]) => [name, entry.text])))],
     });
   } finally {
     await esbuild.stop();
   }
-  const files = result.outputFiles;
-  /** @param {string} ext */
-  const output = (ext) => {
-    const found = files.find((f) => f.path.endsWith(ext));
-    if (!found) throw new Error(`esbuild wrote no ${ext}`);
+  const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  /** @param {string} file */
+  const output = (file) => {
+    const found = result.outputFiles.find((f) => f.path === file);
+    if (!found) throw new Error(`esbuild wrote no ${file}`);
     return found.text;
   };
-  const stamp = { format: FORMAT, root, build: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, files: [...recorded] };
-  const text = `${HEADER}${asciiJson(stamp)}\n${asciiComments(output(".cjs"))}`;
-  const map = output(".map");
-  // The map first: a bundle in place has its map.
-  if (writeAtomically(path.join(dir, `cli.${stamp.build}.map`), map) && writeAtomically(path.join(dir, "cli.cjs"), text)) removeEarlierBuilds(dir, replaced);
-  return { text, stamp, map: () => map };
+  /** @type {Map<string, Bundle>} */
+  const bundles = new Map();
+  let saved = true;
+  for (const [name, entry] of bundleEntries) {
+    const file = path.join(dir, `${name}.cjs`);
+    const inputs = new Set([...always, ...entry.inputs, ...Object.keys(result.metafile.outputs[path.relative(root, file)]?.inputs ?? {})]);
+    const stamp = { format: FORMAT, root, build: buildId, files: [...recorded].filter(([rel]) => inputs.has(rel)) };
+    const text = `${HEADER}${asciiJson(stamp)}\n${asciiComments(output(file))}`;
+    const map = output(`${file}.map`);
+    // The map first: a bundle in place has its map.
+    saved = writeAtomically(path.join(dir, `${name}.${buildId}.map`), map) && writeAtomically(file, text) && saved;
+    bundles.set(name, { text, stamp, map: () => map });
+  }
+  if (saved) removeEarlierBuilds(dir, replaced);
+  return bundles;
 }
 
 /**
@@ -414,7 +480,7 @@ function run(bundle, file, root) {
   const Module = require("node:module");
   const vm = require("node:vm");
   const dir = path.dirname(file);
-  const cacheFile = path.join(dir, `cli.${bundle.stamp.build}.v8cache`);
+  const cacheFile = path.join(dir, `${path.basename(file, ".cjs")}.${bundle.stamp.build}.v8cache`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -462,27 +528,31 @@ function cachedBundle(file, root) {
   }
   const stamp = readStamp(text);
   if (!stamp || !isFresh(stamp, root)) return { fresh: undefined, replaced: stamp?.build };
-  return { fresh: { text, stamp, map: () => fs.readFileSync(path.join(path.dirname(file), `cli.${stamp.build}.map`), "utf8") }, replaced: undefined };
+  const map = path.join(path.dirname(file), `${path.basename(file, ".cjs")}.${stamp.build}.map`);
+  return { fresh: { text, stamp, map: () => fs.readFileSync(map, "utf8") }, replaced: undefined };
 }
 
 /**
- * The CLI module (exports `main`): from the bundle when it is fresh, rebuilt when it is not.
+ * The CLI module (exports `main`) for a start whose first argument is `command`: from its
+ * bundle when that is fresh, rebuilt (with every other bundle) when it is not.
+ * @param {string | undefined} command
  * @param {string} root
  * @returns {Promise<CliModule>}
  */
-async function loadCli(root = ROOT) {
-  const file = path.join(cacheDir(root), "cli.cjs");
+async function loadCli(command, root = ROOT) {
+  const name = bundleName(command);
+  const file = path.join(cacheDir(root), `${name}.cjs`);
   const cached = cachedBundle(file, root);
   let bundle = cached.fresh;
   if (!bundle) {
     try {
-      bundle = await build(root, cached.replaced);
+      bundle = (await build(root, cached.replaced)).get(name);
     } catch {
       // No esbuild, or sources it cannot build: tsx gives the same result (or error) as before.
       return fromSource(root);
     }
   }
-  return run(bundle, file, root);
+  return run(/** @type {Bundle} */ (bundle), file, root);
 }
 
-module.exports = { loadCli, build, isFresh, readStamp, BUNDLED_PACKAGES, PROVIDER_BUILD_OPTIONS };
+module.exports = { loadCli, build, isFresh, readStamp, BUNDLED_PACKAGES, COMMAND_BUNDLES, PROVIDER_BUILD_OPTIONS };

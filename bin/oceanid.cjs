@@ -3,7 +3,7 @@
 // bundle kept fresh by bin/cli-bundle.cjs, which explains when and why.
 "use strict";
 require("./cli-bundle.cjs")
-  .loadCli()
+  .loadCli(process.argv[2])
   .then((cli) => cli.main(process.argv))
   .catch((/** @type {unknown} */ err) => {
     // main() reports every failure of a command itself; reaching here means the CLI failed to load.

@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/main";
 import { PROVIDER_BUILD_OPTIONS } from "../../src/dynamicProviders/bundled";
 import { runCli } from "../harness/cli";
 import { createDatabase } from "../harness/postgres";
@@ -27,11 +29,21 @@ function temporaryDirectory(prefix: string): string {
 interface Copy {
   root: string;
   cache: string;
+  /** The bundle `oceanid migrate` runs. */
   bundle: string;
   run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
-  /** The build id in the bundle's stamp, or undefined when there is no bundle. */
-  build(): string | undefined;
+  /** The stamp of a bundle (default migrate's), or undefined when there is no such bundle. */
+  stamp(name?: string): { build: string; files: Array<[string, unknown]> } | undefined;
+  /** The build id in a bundle's stamp (default migrate's), or undefined when there is no such bundle. */
+  build(name?: string): string | undefined;
 }
+
+interface CommandBundle {
+  command: string;
+  module: string;
+  register: string;
+}
+const { COMMAND_BUNDLES } = require(path.join(repoRoot, "bin", "cli-bundle.cjs")) as { COMMAND_BUNDLES: CommandBundle[] };
 
 const CLI_FILES = ["bin", "src", "package.json", "tsconfig.json"];
 const PROJECT_FILES = [...CLI_FILES, "index.ts", "sql", "esc", "Pulumi.yaml", "Pulumi.prod.yaml"];
@@ -41,18 +53,20 @@ function copyOfRepository(cache?: string, entries = CLI_FILES, prefix = "oceanid
   for (const entry of entries) fs.cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true });
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
   const cacheDir = cache ?? path.join(root, "cache");
-  const bundle = path.join(cacheDir, "cli.cjs");
+  const stamp = (name = "cli-migrate") => {
+    const file = path.join(cacheDir, `${name}.cjs`);
+    if (!fs.existsSync(file)) return undefined;
+    const text = fs.readFileSync(file, "utf8");
+    expect(text.startsWith(HEADER)).toBe(true);
+    return JSON.parse(text.slice(HEADER.length, text.indexOf("\n"))) as { build: string; files: Array<[string, unknown]> };
+  };
   return {
     root,
     cache: cacheDir,
-    bundle,
+    bundle: path.join(cacheDir, "cli-migrate.cjs"),
     run: (args) => runCli(args, { root, env: { OCEANID_CLI_CACHE: cacheDir } }),
-    build: () => {
-      if (!fs.existsSync(bundle)) return undefined;
-      const text = fs.readFileSync(bundle, "utf8");
-      expect(text.startsWith(HEADER)).toBe(true);
-      return (JSON.parse(text.slice(HEADER.length, text.indexOf("\n"))) as { build: string }).build;
-    },
+    stamp,
+    build: (name) => stamp(name)?.build,
   };
 }
 
@@ -77,7 +91,9 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     const build = copy.build();
     expect(build).toMatch(/^[0-9a-z]+$/);
     const before = fs.statSync(copy.bundle);
-    expect(fs.readdirSync(copy.cache).sort()).toEqual(["cli.cjs", `cli.${build}.map`, `cli.${build}.v8cache`]);
+    // Every bundle with its map, and the code cache of the one that ran.
+    const bundles = ["cli", ...COMMAND_BUNDLES.map((own) => `cli-${own.command}`)];
+    expect(fs.readdirSync(copy.cache).sort()).toEqual([...bundles.flatMap((name) => [`${name}.cjs`, `${name}.${build}.map`]), `cli-migrate.${build}.v8cache`].sort());
 
     expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
     const after = fs.statSync(copy.bundle);
@@ -85,6 +101,50 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     // pg's Cloudflare check (which loads Node's fetch) is compiled out; if this fails after a pg
     // upgrade, update the patch in bin/cli-bundle.cjs.
     expect(fs.readFileSync(copy.bundle, "utf8")).not.toContain("isCloudflareRuntime()");
+  });
+
+  it("gives each command a bundle of its own, holding only what it runs; any other start runs the whole CLI", async () => {
+    // The list in bin/cli-bundle.cjs: every command src/cli/main.ts registers, in order, each with the export that registers it.
+    expect(COMMAND_BUNDLES.map((own) => own.command)).toEqual(buildProgram().commands.map((c) => c.name()));
+    for (const own of COMMAND_BUNDLES) {
+      const program = new Command();
+      ((await import(path.join(repoRoot, own.module))) as Record<string, (p: Command) => void>)[own.register]!(program);
+      expect(program.commands.map((c) => c.name())).toEqual([own.command]);
+    }
+
+    const copy = copyOfRepository(undefined, PROJECT_FILES);
+    await helpOfMigrate(copy);
+    const build = copy.build();
+    // migrate's bundle holds no other command's module, and its stamp lists what it was built from.
+    const migrateFiles = copy.stamp()!.files.map(([rel]) => rel);
+    expect(migrateFiles).toContain(path.join("src", "migrations", "runner.ts"));
+    for (const own of COMMAND_BUNDLES.filter((o) => o.command !== "migrate")) expect(migrateFiles).not.toContain(own.module);
+    expect(migrateFiles).not.toContain(path.join("src", "plan", "plan.ts"));
+    expect(fs.statSync(copy.bundle).size).toBeLessThan(fs.statSync(path.join(copy.cache, "cli-plan.cjs")).size / 1.5);
+
+    // Each start runs its own bundle, compiled from its own code cache.
+    const ran = () => fs.readdirSync(copy.cache).filter((f) => f.endsWith(".v8cache")).sort();
+    expect(ran()).toEqual([`cli-migrate.${build}.v8cache`]);
+    const provision = await copy.run(["provision", "--help"]);
+    expect(provision).toMatchObject({ status: 0, stderr: "" });
+    expect(ran()).toEqual([`cli-migrate.${build}.v8cache`, `cli-provision.${build}.v8cache`]);
+    const whole = await copy.run(["--help"]);
+    expect(whole.status).toBe(0);
+    for (const own of COMMAND_BUNDLES) expect(whole.stdout).toContain(`  ${own.command} `);
+    expect(ran()).toContain(`cli.${build}.v8cache`);
+
+    // A change to code only the plan runs leaves migrate's bundle fresh, and rebuilds the plan's.
+    const planOnly = path.join(copy.root, "src", "plan", "plan.ts");
+    fs.appendFileSync(planOnly, "\n// changed\n");
+    await helpOfMigrate(copy);
+    expect(copy.build()).toBe(build);
+    expect((await copy.run(["plan", "--help"])).status).toBe(0);
+    const rebuilt = copy.build("cli-plan");
+    expect(rebuilt).not.toBe(build);
+    // So does a change to a dynamic provider, which the plan's bundle holds compiled ahead of time.
+    fs.appendFileSync(path.join(copy.root, "src", "crunchyBridge", "provider.ts"), "\n// changed\n");
+    expect((await copy.run(["plan", "--help"])).status).toBe(0);
+    expect(copy.build("cli-plan")).not.toBe(rebuilt);
   });
 
   it("writes the bundle as ASCII, which a start reads as one-byte text, also from a checkout whose path is not", async () => {
@@ -145,7 +205,7 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     for (const run of runs) expect({ status: run.status, stderr: run.stderr, help: run.stdout.includes("Apply sql/migrations") }).toEqual({ status: 0, stderr: "", help: true });
     const build = copy.build();
     expect(fs.readdirSync(copy.cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect(fs.existsSync(path.join(copy.cache, `cli.${build}.map`))).toBe(true);
+    expect(fs.existsSync(path.join(copy.cache, `cli-migrate.${build}.map`))).toBe(true);
     // And that bundle is fresh: the next run keeps it.
     await helpOfMigrate(copy);
     expect(copy.build()).toBe(build);
@@ -176,11 +236,11 @@ describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
     const bundled = await copy.run(["plan", "--stack", "prod", "--json"]);
     expect(bundled.stderr).toBe("");
     expect(bundled.status).toBe(0);
-    const map = fs.readFileSync(path.join(copy.cache, `cli.${copy.build()}.map`), "utf8");
+    const map = fs.readFileSync(path.join(copy.cache, `cli-plan.${copy.build("cli-plan")}.map`), "utf8");
     expect((JSON.parse(map) as { sources: string[] }).sources.map((s) => path.resolve(copy.cache, s))).toContain(path.join(copy.root, "index.ts"));
 
     // The dynamic providers are compiled ahead of time, with bundledProvider()'s own options.
-    const bundleText = fs.readFileSync(copy.bundle, "utf8");
+    const bundleText = fs.readFileSync(path.join(copy.cache, "cli-plan.cjs"), "utf8");
     for (const area of ["crunchyBridge", "migrations", "labelStudioStorage"]) {
       expect(bundleText).toContain(`.prebuiltProviders.set(${JSON.stringify(path.join(copy.root, "src", area, "provider.ts"))}, `);
     }
