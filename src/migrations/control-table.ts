@@ -1,4 +1,4 @@
-import type { Client } from "pg";
+import type { Client, QueryResult } from "pg";
 import { migrationError } from "./errors";
 import type { AppliedRow, RowOrigin } from "./plan";
 
@@ -28,32 +28,67 @@ ${TABLE_CONSTRAINTS.map((c) => `  ${c}`).join(",\n")}
 COMMENT ON TABLE control.schema_versions IS 'One row per migration file applied (or baselined) per domain; written by oceanid migrate.';`;
 
 /**
+ * Up to five objects (tables, views, sequences, functions, types outside the system schemas and
+ * extensions, other than control.schema_versions) when control.schema_versions has no rows at
+ * all: a schema built without this runner (psql, dbmate, Flyway, by hand). None otherwise.
+ */
+const UNRECORDED_OBJECTS_SQL = `WITH user_object AS (
+       SELECT c.oid::regclass::text AS object, 'pg_class'::regclass AS catalog, c.oid FROM pg_class c
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.oid <> 'control.schema_versions'::regclass
+          AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+       UNION ALL
+       SELECT p.oid::regprocedure::text, 'pg_proc'::regclass, p.oid FROM pg_proc p
+        WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+       UNION ALL
+       SELECT t.oid::regtype::text, 'pg_type'::regclass, t.oid FROM pg_type t
+        WHERE t.typtype IN ('e', 'd', 'r') AND t.typnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+     )
+     SELECT object FROM user_object o
+      WHERE NOT EXISTS (SELECT FROM control.schema_versions)
+        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = o.catalog AND d.objid = o.oid AND d.deptype IN ('e', 'i', 'a'))
+      ORDER BY object COLLATE "C" LIMIT 5`;
+
+/** The objects UNRECORDED_OBJECTS_SQL lists; asked only when the domain has no rows, so a no-op run never pays for it. */
+export async function unrecordedObjects(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ object: string }>(UNRECORDED_OBJECTS_SQL);
+  return rows.map((r) => r.object);
+}
+
+export type ControlTable =
+  /** Created by this run, so without rows; `unrecordedObjects` as unrecordedObjects() gives them. */
+  | { shape: "created"; unrecordedObjects: string[] }
+  | { shape: "current" | "upgraded" };
+
+/**
  * Makes sure control.schema_versions has the current shape. The earlier shape (one row per
  * domain: domain primary key, version, activated_at) is upgraded in place and its rows kept,
  * marked origin = 'legacy', so history is never dropped. The shape is read as is (callers hold
- * the migration lock, so no other run changes it), and only the upgrade runs in `transaction`:
- * the usual run, on a current table, is one query.
+ * the migration lock, so no other run changes it), unless the caller already saw the table is
+ * `missing`; only the upgrade runs in `transaction`.
  */
-export async function ensureControlTable(client: Client, transaction: <T>(fn: () => Promise<T>) => Promise<T>): Promise<"created" | "current" | "upgraded"> {
+export async function ensureControlTable(client: Client, transaction: <T>(fn: () => Promise<T>) => Promise<T>, missing = false): Promise<ControlTable> {
   // pg_attribute rather than information_schema: same answer, a fraction of the planning time.
-  const { rows } = await client.query<{ name: string; type: string }>(
-    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-      WHERE attrelid = to_regclass('control.schema_versions') AND attnum > 0 AND NOT attisdropped`,
-  );
+  const { rows } = missing
+    ? { rows: [] }
+    : await client.query<{ name: string; type: string }>(
+        `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+          WHERE attrelid = to_regclass('control.schema_versions') AND attnum > 0 AND NOT attisdropped`,
+      );
   const columns = new Map(rows.map((r) => [r.name, r.type]));
   if (columns.size === 0) {
-    // Several statements in one query run as one transaction of their own (or in the caller's).
-    await client.query(CONTROL_TABLE_SQL);
-    return "created";
+    // Several statements in one query run as one transaction of their own (or in the caller's);
+    // the last one lists what the database held without history, one round trip fewer.
+    const results = (await client.query(`${CONTROL_TABLE_SQL}\n${UNRECORDED_OBJECTS_SQL};`)) as unknown as Array<QueryResult<{ object: string }>>;
+    return { shape: "created", unrecordedObjects: results.at(-1)!.rows.map((r) => r.object) };
   }
-  if (columns.has("checksum") && columns.has("origin")) return "current";
+  if (columns.has("checksum") && columns.has("origin")) return { shape: "current" };
   if (!(columns.has("domain") && columns.has("version") && columns.has("activated_at"))) {
     throw migrationError(
       `control.schema_versions exists with columns (${[...columns.keys()].join(", ")}) that match neither the current shape nor the earlier (domain, version, activated_at) one. Rename it and rerun.`,
     );
   }
   await transaction(() => upgradeEarlierShape(client, columns));
-  return "upgraded";
+  return { shape: "upgraded" };
 }
 
 async function upgradeEarlierShape(client: Client, columns: ReadonlyMap<string, string>): Promise<void> {
@@ -83,33 +118,6 @@ export async function readAppliedRows(client: Client, domain: string): Promise<A
     [domain],
   );
   return rows;
-}
-
-/**
- * Up to five objects (tables, views, sequences, functions, types outside the system schemas and
- * extensions, other than control.schema_versions) when control.schema_versions has no rows at
- * all: a schema built without this runner (psql, dbmate, Flyway, by hand). Empty otherwise.
- * Asked only when the domain has no rows, so a no-op run never pays for it.
- */
-export async function unrecordedObjects(client: Client): Promise<string[]> {
-  const { rows } = await client.query<{ object: string }>(
-    `WITH user_object AS (
-       SELECT c.oid::regclass::text AS object, 'pg_class'::regclass AS catalog, c.oid FROM pg_class c
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.oid <> 'control.schema_versions'::regclass
-          AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
-       UNION ALL
-       SELECT p.oid::regprocedure::text, 'pg_proc'::regclass, p.oid FROM pg_proc p
-        WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-       UNION ALL
-       SELECT t.oid::regtype::text, 'pg_type'::regclass, t.oid FROM pg_type t
-        WHERE t.typtype IN ('e', 'd', 'r') AND t.typnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-     )
-     SELECT object FROM user_object o
-      WHERE NOT EXISTS (SELECT FROM control.schema_versions)
-        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = o.catalog AND d.objid = o.oid AND d.deptype IN ('e', 'i', 'a'))
-      ORDER BY object COLLATE "C" LIMIT 5`,
-  );
-  return rows.map((r) => r.object);
 }
 
 export interface RecordedFile {

@@ -79,23 +79,28 @@ async function migrateLocked(client: Client, files: MigrationFile[], options: Mi
   const step = <T>(fn: () => Promise<T>) => (dryRun ? fn() : withTransaction(client, fn));
 
   // Outside a dry run the rows are read first, in the usual case the only query this takes: a
-  // missing or earlier-shape table fails it (42P01, 42703) with no side effects, and the shape is
-  // then checked. In a dry run's transaction a failed query would abort it, so the shape comes first.
-  // Stryker disable next-line BlockStatement: swallowing every error changes no outcome: any other failure (privilege, dropped connection) fails the shape check or the second read below too.
-  let rows = dryRun ? undefined : await readAppliedRows(client, domain).catch((err: { code?: string }) => {
-    // Stryker disable next-line ConditionalExpression: as above, an error let through here fails the shape check or the second read.
-    if (err.code === "42P01" || err.code === "42703") return undefined;
-    throw err;
-  });
+  // missing table (42P01) or an earlier shape (42703) fails it with no side effects; a missing one
+  // is created, an earlier one checked. In a dry run's transaction a failed query would abort it,
+  // so the shape comes first.
+  let missing = false;
+  let rows = dryRun
+    ? undefined
+    : await readAppliedRows(client, domain).catch((err: { code?: string }) => {
+        if (err.code !== "42P01" && err.code !== "42703") throw err;
+        missing = err.code === "42P01";
+        return undefined;
+      });
+  let unrecorded: string[] | undefined;
   if (rows === undefined) {
-    const shape = await ensureControlTable(client, step);
-    if (shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
+    const control = await ensureControlTable(client, step, missing);
+    if (control.shape === "upgraded") log(`${domain}: upgraded control.schema_versions from the earlier shape in place; its rows are kept as origin 'legacy'`);
     // A table this run just created (under the lock) has no rows to read.
-    rows = shape === "created" ? [] : await readAppliedRows(client, domain);
+    if (control.shape === "created") [rows, unrecorded] = [[], control.unrecordedObjects];
+    else rows = await readAppliedRows(client, domain);
   }
   // No history for this domain: is there a schema someone built without this runner? (The plan
   // lets --baseline adopt it.) Asked only then, so a run with history does not pay for the query.
-  const unrecorded = rows.length === 0 ? await unrecordedObjects(client) : [];
+  unrecorded ??= rows.length === 0 ? await unrecordedObjects(client) : [];
   const result = planMigrations(files, rows, { target: options.target, baseline: options.baseline, unrecordedObjects: unrecorded });
   if (!result.ok) throw migrationError(`Nothing was applied:\n- ${result.errors.join("\n- ")}`);
   const plan: Plan<MigrationFile> = result.plan;

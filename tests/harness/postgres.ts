@@ -1,5 +1,5 @@
-import { inject } from "vitest";
-import type { Client } from "pg";
+import pg, { type Client } from "pg";
+import { inject, vi } from "vitest";
 import { serverUrl as urlOn } from "../../src/migrations/embedded-postgres";
 import { connectPostgres } from "../../src/postgresConnection";
 import { ROLES, type RoleName } from "./global-setup";
@@ -50,5 +50,16 @@ export async function withClient<T>(url: string, fn: (client: Client) => Promise
     return await fn(client);
   } finally {
     await client.end();
+  }
+}
+
+/** The SQL text of every query `run` sends to Postgres (through the driver, unchanged). */
+export async function sqlSent(run: () => Promise<unknown>): Promise<string[]> {
+  const spy = vi.spyOn(pg.Client.prototype, "query");
+  try {
+    await run();
+    return spy.mock.calls.map(([q]) => (typeof q === "string" ? q : (q as { text: string }).text));
+  } finally {
+    spy.mockRestore();
   }
 }

@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import pg from "pg";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checksum } from "../../src/migrations/checksum";
 import { migrate } from "../../src/migrations/runner";
-import { createDatabase, createNamedDatabase, withClient } from "../harness/postgres";
+import { createDatabase, createNamedDatabase, sqlSent, withClient } from "../harness/postgres";
 import { migrationDir, SMALL_SCHEMA, writeFiles } from "./fixtures";
 
 type Row = Record<string, unknown>;
@@ -13,17 +12,6 @@ const tables = (url: string) =>
   query(url, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('stage', 'curated', 'control') ORDER BY 1").then((r) => r.map((x) => x.t));
 const versions = (url: string) => query(url, "SELECT version, name, origin FROM control.schema_versions ORDER BY version");
 const failure = (run: Promise<unknown>) => run.then(() => expect.unreachable("migrate succeeded"), (err: Error) => err);
-
-/** The SQL text of every query `run` sends to Postgres (through the driver, unchanged). */
-async function sqlSent(run: () => Promise<unknown>): Promise<string[]> {
-  const spy = vi.spyOn(pg.Client.prototype, "query");
-  try {
-    await run();
-    return spy.mock.calls.map(([q]) => (typeof q === "string" ? q : (q as { text: string }).text));
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe("migrate", () => {
   it("applies every file in numeric order, each with its row, and a second run is a no-op", async () => {
