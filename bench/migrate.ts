@@ -1,7 +1,8 @@
 // Whole-process `oceanid migrate` vs dbmate 2.24.0 applying the same V files (dbmate's format,
 // generated as the tests do) to fresh databases on one embedded Postgres (started in a child
 // process). Goals: fresh apply and no-op re-run each at most 1.0x dbmate. Run:
-// `npm run bench:migrate` (BENCH_RUNS, default 9).
+// `npm run bench:migrate` (BENCH_RUNS, default 21: medians of 9 moved by about +-0.05x here from
+// one run to the next, as much as the margin measured).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { withClient } from "../src/migrations/db";
@@ -11,7 +12,7 @@ import { dbmateMigrations, dbmateUpArgs, DBMATE } from "../tests/migrations/stan
 import { fmt, median, timeProcess } from "./stats";
 
 const root = path.resolve(__dirname, "..");
-const runs = Number(process.env.BENCH_RUNS ?? 9);
+const runs = Number(process.env.BENCH_RUNS ?? 21);
 const cli = path.join(root, "bin", "oceanid.cjs");
 const migrationsDir = path.join(root, "sql", "migrations");
 // Without NODE_EXTRA_CA_CERTS, which some machines set (this sandbox does): every node start,
