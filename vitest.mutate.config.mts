@@ -14,7 +14,7 @@ export default defineConfig({
     include: [
       "tests/crunchyBridge/{allowlist,cidr,client,command,plan,provider,reconcile}.test.ts",
       "tests/labelStudioStorage/{plan,prefix,reconcile,provider,provisionListing}.test.ts",
-      "tests/migrations/{plan,runner,connection,lock}.test.ts",
+      "tests/migrations/{plan,runner,connection,lock,control-table}.test.ts",
       "tests/config.test.ts",
       "tests/postgresUrl.test.ts",
       "tests/redact.test.ts",

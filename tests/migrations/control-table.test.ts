@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { CONTROL_TABLE_SQL } from "../../src/migrations/control-table";
 import { migrate } from "../../src/migrations/runner";
 import { createDatabase, sqlSent, withClient } from "../harness/postgres";
-import { migrationDir, SMALL_SCHEMA } from "./fixtures";
+import { migrationDir, SMALL_SCHEMA, writeFiles } from "./fixtures";
 
 describe("control.schema_versions on a first run (issue 10: as quick as dbmate)", () => {
   it("creates the table without reading its shape first, and lists what the database held without history in the same query", async () => {
@@ -20,5 +21,30 @@ describe("control.schema_versions on a first run (issue 10: as quick as dbmate)"
     // Nothing applied; the table it created is empty.
     const rows = await withClient(url, (c) => c.query("SELECT count(*)::int AS n FROM control.schema_versions"));
     expect(rows.rows).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("control.schema_versions when it exists", () => {
+  it("refuses a schema built without history next to an empty history table, asking on its own", async () => {
+    const url = await createDatabase();
+    await withClient(url, (c) => c.query(`${CONTROL_TABLE_SQL}\n${SMALL_SCHEMA["V1__schemas.sql"]}${SMALL_SCHEMA["V2__documents.sql"]}`));
+    let failure: Error | undefined;
+    const queries = await sqlSent(() => migrate({ databaseUrl: url, dir: migrationDir(SMALL_SCHEMA) }).catch((err: Error) => (failure = err)));
+    expect(failure?.message).toMatch(/already holds a schema \(e\.g\. stage\.document\) but control\.schema_versions records no migration/);
+    expect(queries.filter((q) => q.includes("CREATE TABLE"))).toEqual([]);
+  });
+
+  it("reads its shape first in a dry run, whose transaction a failed read would end, and tries only the files not yet applied", async () => {
+    const url = await createDatabase();
+    const dir = migrationDir(SMALL_SCHEMA);
+    await migrate({ databaseUrl: url, dir });
+    writeFiles(dir, { "V11__flags.sql": "CREATE TABLE curated.flag_state (iso3 char(3) PRIMARY KEY);" });
+    const queries = await sqlSent(async () => {
+      const dry = await migrate({ databaseUrl: url, dir, dryRun: true });
+      expect({ pending: dry.pending.map((f) => f.version), alreadyApplied: dry.alreadyApplied }).toEqual({ pending: [11], alreadyApplied: 3 });
+    });
+    expect(queries.filter((q) => q.includes("pg_attribute"))).toHaveLength(1);
+    const [table] = await withClient(url, async (c) => (await c.query("SELECT to_regclass('curated.flag_state') AS t")).rows);
+    expect(table).toEqual({ t: null });
   });
 });
