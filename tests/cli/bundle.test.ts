@@ -9,7 +9,7 @@ import { runCli } from "../harness/cli";
 import { createDatabase } from "../harness/postgres";
 import { REPO_MIGRATIONS } from "../migrations/fixtures";
 
-// bin/oceanid.cjs runs src/cli/main.ts from an esbuild bundle it keeps fresh (bin/cli-bundle.cjs).
+// bin/oceanid.cjs runs the CLI from esbuild bundles it keeps fresh, one per command (bin/cli-bundle.cjs).
 // Each test works on its own copy of the repository (bin/, src/, package.json, tsconfig.json;
 // node_modules linked) with its own cache directory, and runs the real bin in a child process.
 
@@ -84,7 +84,7 @@ const helpOfMigrate = async (copy: Copy) => {
   return run.stdout;
 };
 
-describe("bin/oceanid.cjs runs a bundle of src/cli/main.ts", () => {
+describe("bin/oceanid.cjs runs the CLI from bundles of src/", () => {
   it("builds it on the first run and reuses it, with its code cache, while nothing changed", async () => {
     const copy = copyOfRepository();
     expect(await helpOfMigrate(copy)).toContain("Apply sql/migrations to the cleandata database");
