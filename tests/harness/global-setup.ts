@@ -1,6 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, serverUrl, type EmbeddedPostgres, type EmbeddedPostgresInfo } from "../../src/migrations/embedded-postgres";
 import { connectPostgres } from "../../src/postgresConnection";
@@ -43,7 +41,9 @@ const inheritedTmpdir = process.env.TMPDIR;
  * process is killed.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "oceanid-test-ca-"));
+  // Named after this process, so a run killed before the finally below (Stryker ends its workers
+  // with SIGKILL) leaves the key for the next run to sweep (src/ownedTempDir.cjs).
+  const caDir = makeOwnedTempDir("oceanid-test-ca-");
   try {
     const ca = makeCertificateAuthority(caDir, "oceanid-test-ca");
     const tls = { ...issueServerCertificate(ca, caDir, "postgres-server", ["IP:127.0.0.1"]), caFile: ca.certFile };

@@ -1,5 +1,7 @@
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import * as fs from "node:fs";
 import * as os from "node:os";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { serializeProvider } from "./provider";
@@ -25,6 +27,27 @@ describe("test harness", () => {
     expect(path.basename(own)).toMatch(/^oceanid-test-run-\d+-/);
     expect(os.tmpdir()).toBe(own);
     expect(path.dirname(spawnSync("mktemp", ["-u"], { encoding: "utf8" }).stdout.trim())).toBe(own);
+  });
+
+  it("names the CA's directory after its run, so one killed during its setup leaves nothing the next run keeps", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ca-sweep-"));
+    const env = { ...process.env, TMPDIR: tmp };
+    const caDirs = () => fs.readdirSync(tmp).filter((name) => name.startsWith("oceanid-test-ca-"));
+    try {
+      // The real global setup in a child process, killed with SIGKILL once its CA directory exists.
+      const setup = spawn(process.execPath, ["--require", "tsx/cjs", "-e", `require(${JSON.stringify(path.join(__dirname, "global-setup.ts"))}).setup({ provide() {} })`], { env, stdio: "ignore" });
+      const deadline = Date.now() + 20_000;
+      while (caDirs().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      setup.kill("SIGKILL");
+      await once(setup, "exit");
+      const [leftover] = caDirs();
+      expect(leftover).toMatch(new RegExp(`^oceanid-test-ca-${setup.pid}-`));
+      // The next run's first step removes it, its owner being gone.
+      const next = spawnSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(path.join(__dirname, "..", "..", "src", "ownedTempDir.cjs"))}).makeOwnedTempDir("oceanid-test-ca-"))`], { env, encoding: "utf8" });
+      expect(caDirs()).toEqual([path.basename(next.stdout)]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("injects faults before routing", async () => {
