@@ -307,24 +307,24 @@ function providerSources(root) {
 }
 
 /**
- * Each dynamic provider's bundle (`code`, by source file), as bundledProvider() would build it at
- * run time, and the files they were built from (`inputs`, relative), recorded for the freshness check.
+ * Each dynamic provider's bundle, as bundledProvider() would build it at run time, with every
+ * input recorded (stat'ed before esbuild reads it) for the freshness check. Only the plan's bundle
+ * embeds them, and its stamp lists these inputs through its own graph: bundledProvider() takes the
+ * provider's implementation, so the module calling it imports the provider's source.
  * @param {typeof import("esbuild")} esbuild
  * @param {string} root
  * @param {(file: string) => void} record
+ * @returns {Promise<Map<string, string>>}
  */
 async function buildProviders(esbuild, root, record) {
-  /** @type {{ code: Map<string, string>, inputs: string[] }} */
-  const built = { code: new Map(), inputs: [] };
+  /** @type {Map<string, string>} */
+  const built = new Map();
   if (!fs.existsSync(path.join(root, BUNDLED_PROVIDERS))) return built;
   for (const file of providerSources(root)) {
     const result = await esbuild.build({ ...PROVIDER_BUILD_OPTIONS, entryPoints: [file], metafile: true, absWorkingDir: root });
-    for (const input of Object.keys(result.metafile.inputs)) {
-      record(path.resolve(root, input));
-      built.inputs.push(input);
-    }
+    for (const input of Object.keys(result.metafile.inputs)) record(path.resolve(root, input));
     const output = result.outputFiles?.[0];
-    if (output) built.code.set(file, output.text);
+    if (output) built.set(file, output.text);
   }
   return built;
 }
@@ -333,19 +333,18 @@ async function buildProviders(esbuild, root, record) {
 const requireFromRoot = (file) => `require(${JSON.stringify(`./${file.split(path.sep).join("/")}`)})`;
 
 /**
- * Each bundle's entry (`text`), by bundle name: the whole CLI (src/cli/main.ts), and each
+ * Each bundle's entry, by bundle name: the whole CLI (src/cli/main.ts), and each
  * command's own (COMMAND_BUNDLES), which runs a program of that module's commands alone. The
  * plan's also registers the Pulumi program for `oceanid plan`, which then runs with the plan
  * code's own modules and no TypeScript loader (src/plan/bundledPrograms.ts), and the dynamic
- * providers compiled ahead of time, whose inputs its stamp records (`inputs`).
+ * providers compiled ahead of time.
  * @param {string} root
- * @param {{ code: Map<string, string>, inputs: string[] }} providers
- * @returns {Map<string, { text: string, inputs: string[] }>}
+ * @param {Map<string, string>} providers
+ * @returns {Map<string, string>}
  */
 function entries(root, providers) {
-  /** @type {Map<string, { text: string, inputs: string[] }>} */
-  const all = new Map([[WHOLE_CLI, { text: `module.exports = ${requireFromRoot(ENTRY)};`, inputs: [] }]]);
-  const programLines = [...providers.code].map(([file, code]) => `${requireFromRoot(BUNDLED_PROVIDERS)}.prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
+  const texts = new Map([[WHOLE_CLI, `module.exports = ${requireFromRoot(ENTRY)};`]]);
+  const programLines = [...providers].map(([file, code]) => `${requireFromRoot(BUNDLED_PROVIDERS)}.prebuiltProviders.set(${JSON.stringify(file)}, ${JSON.stringify(code)});`);
   if (fs.existsSync(path.join(root, PROGRAM))) {
     programLines.push(`${requireFromRoot("src/plan/bundledPrograms.ts")}.bundledPrograms.set(${JSON.stringify(path.join(root, PROGRAM))}, () => ${requireFromRoot(PROGRAM)});`);
   }
@@ -356,9 +355,9 @@ function entries(root, providers) {
       `module.exports = { main: (argv) => cli.runCommands([${own.register}], argv), useStackMapper: cli.useStackMapper };`,
       ...(own.program ? programLines : []),
     ];
-    all.set(bundleName(own.command), { text: lines.join("\n"), inputs: own.program ? providers.inputs : [] });
+    texts.set(bundleName(own.command), lines.join("\n"));
   }
-  return all;
+  return texts;
 }
 
 /**
@@ -386,18 +385,18 @@ async function build(root = ROOT, replaced = undefined) {
     const rel = path.relative(root, file);
     if (!recorded.has(rel)) recorded.set(rel, statKey(file));
   };
-  const always = [...directoriesUnder(path.join(root, "src")), ...BUILD_SETTINGS.map((file) => path.join(root, file))].map((file) => path.relative(root, file));
+  const always = [...directoriesUnder(path.join(root, "src")).map((dir) => path.relative(root, dir)), ...BUILD_SETTINGS];
   for (const rel of always) record(path.join(root, rel));
 
   const esbuild = require("esbuild");
   const dir = cacheDir(root);
-  let bundleEntries;
+  let texts;
   let result;
   try {
-    bundleEntries = entries(root, await buildProviders(esbuild, root, record));
+    texts = entries(root, await buildProviders(esbuild, root, record));
     result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: [...bundleEntries.keys()].map((name) => ({ in: `${ENTRY_NAMESPACE}:${name}`, out: name })),
+      entryPoints: [...texts.keys()].map((name) => ({ in: `${ENTRY_NAMESPACE}:${name}`, out: name })),
       outdir: dir,
       outExtension: { ".js": ".cjs" },
       bundle: true,
@@ -410,7 +409,7 @@ async function build(root = ROOT, replaced = undefined) {
       metafile: true,
       write: false,
       logLevel: "silent",
-      plugins: [plugin(root, record, new Map([...bundleEntries].map(([name, entry]) => [name, entry.text])))],
+      plugins: [plugin(root, record, texts)],
     });
   } finally {
     await esbuild.stop();
@@ -425,9 +424,9 @@ async function build(root = ROOT, replaced = undefined) {
   /** @type {Map<string, Bundle>} */
   const bundles = new Map();
   let saved = true;
-  for (const [name, entry] of bundleEntries) {
+  for (const name of texts.keys()) {
     const file = path.join(dir, `${name}.cjs`);
-    const inputs = new Set([...always, ...entry.inputs, ...Object.keys(result.metafile.outputs[path.relative(root, file)]?.inputs ?? {})]);
+    const inputs = new Set([...always, ...Object.keys(result.metafile.outputs[path.relative(root, file)]?.inputs ?? {})]);
     const stamp = { format: FORMAT, root, build: buildId, files: [...recorded].filter(([rel]) => inputs.has(rel)) };
     const text = `${HEADER}${asciiJson(stamp)}\n${asciiComments(output(file))}`;
     const map = output(`${file}.map`);
